@@ -1,0 +1,33 @@
+# geo_guard: `make demo` runs the main job on the sample data, `make test` runs the tests.
+# Both create or reuse .venv and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint sample bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check geo_guard tests bench scripts
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check geo_guard tests bench scripts
+
+sample: $(STAMP)
+	$(PY) scripts/make_sample_data.py
+
+bench: $(STAMP)
+	$(PY) bench/bench_zones.py
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,49 @@
+"""Errors raised for a user's mistake: one line that says what is wrong and how to fix it.
+
+Every class derives from :class:`GeoGuardError`, itself a :class:`ValueError`, so callers
+can catch them together; the CLI prints ``str(error)`` and exits non-zero without a
+traceback.
+
+Examples
+--------
+>>> from geo_guard._errors import CRSMissingError
+>>> try:
+...     raise CRSMissingError("canal.geojson has no CRS; pass --crs EPSG:4326")
+... except ValueError as err:
+...     print(err)
+canal.geojson has no CRS; pass --crs EPSG:4326
+"""
+
+from __future__ import annotations
+
+
+class GeoGuardError(ValueError):
+    """Base class: a problem with the user's input, options or environment."""
+
+
+class InputFileError(GeoGuardError):
+    """A file cannot be read, is empty, or holds the wrong kind of data."""
+
+
+class CRSError(GeoGuardError):
+    """A coordinate reference system is missing, unknown or unusable."""
+
+
+class CRSMissingError(CRSError):
+    """Data has no CRS and none was given."""
+
+
+class RulesError(GeoGuardError):
+    """The zone-rules file is malformed or does not cover every segment."""
+
+
+class CanalError(GeoGuardError):
+    """The canal centerline is not a usable line in flow order."""
+
+
+class OptionError(GeoGuardError):
+    """A command-line option or function argument is out of range."""
+
+
+class OutputError(GeoGuardError):
+    """An output path cannot be written (unknown extension, missing folder ...)."""

@@ -1,0 +1,593 @@
+"""The canal: centerline segments in flow order, chainage, stakes and bank side.
+
+A :class:`Canal` holds the centerline in a metric CRS (CGCS2000 Gauss-Kruger or UTM,
+chosen from the data) and remembers the caller's CRS. Chainage runs downstream from a
+start chainage, optionally calibrated by known stakes. Banks are named looking
+downstream: 左岸 is on the left of the flow.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import LineString
+>>> line = gpd.GeoDataFrame(geometry=[LineString([(500000, 3650000), (501000, 3650000)])],
+...                         crs="EPSG:4547")
+>>> canal = Canal.from_frame(line, chainage_start_m=12000)
+>>> round(canal.length_m)
+1000
+>>> loc = canal.locate([500250.0], [3650010.0])
+>>> loc.stakes().tolist(), loc.banks().tolist(), loc.distance_m.tolist()
+(['K12+250'], ['左岸'], [10.0])
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from shapely.geometry import LineString
+
+from ._errors import CanalError
+from .crs import metric_crs_for, with_input_crs
+from .io import read_vector
+from .settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M
+from .stakes import format_stakes, parse_stake
+from .vocabulary import SEGMENT_ATTRIBUTES, canonical_column, is_missing, normalise_value
+
+logger = logging.getLogger(__name__)
+
+#: Gaps between consecutive parts longer than this are an error, not a digitising slip.
+MAX_BRIDGED_GAP_M = 500.0
+
+
+@dataclass(frozen=True)
+class CanalLocation:
+    """Where points lie relative to the canal (arrays aligned with the input points).
+
+    Attributes
+    ----------
+    distance_m : ndarray
+        Distance to the centerline in metres (NaN for missing points).
+    measure_m : ndarray
+        Distance along the joined centerline from its upstream start to the nearest point.
+    chainage_m : ndarray
+        Chainage of the nearest point (start chainage and calibration applied).
+    side : ndarray
+        +1 left bank, -1 right bank, 0 on the centerline (looking downstream).
+    segment_index : ndarray
+        Position (0-based) of the nearest segment in :attr:`Canal.segments`; -1 if missing.
+    """
+
+    distance_m: np.ndarray
+    measure_m: np.ndarray
+    chainage_m: np.ndarray
+    side: np.ndarray
+    segment_index: np.ndarray
+    stake_prefix: str = ""
+
+    def banks(self) -> np.ndarray:
+        """左岸 / 右岸 per point; empty string on the centerline or for missing points."""
+        out = np.full(self.side.shape, "", dtype=object)
+        out[self.side > 0] = BANK_LEFT
+        out[self.side < 0] = BANK_RIGHT
+        return out
+
+    def stakes(self, decimals: int = 0) -> np.ndarray:
+        """Stakes ``K12+345`` of the nearest points."""
+        return format_stakes(self.chainage_m, prefix=self.stake_prefix, decimals=decimals)
+
+
+class Canal:
+    """A canal centerline in flow order with per-segment attributes.
+
+    Build it with :meth:`from_file` or :meth:`from_frame` rather than directly.
+
+    Parameters
+    ----------
+    segments : GeoDataFrame
+        One LineString per segment in a metric CRS, in flow order, each starting where the
+        previous one ends. Columns: ``segment_id`` plus the attributes of DESIGN.md §3.
+    crs : pyproj.CRS
+        The caller's CRS, used for results handed back.
+    chainage_start_m : float
+        Chainage at the upstream start.
+    calibration : sequence of (measure_m, chainage_m), optional
+        Known chainages at positions along the line; chainage is piecewise-linear between
+        them and keeps the metre scale outside them.
+    stake_prefix : str
+        Text put before ``K`` in stakes.
+    issues : list of str
+        What was repaired while loading (reversed parts, bridged gaps ...).
+    """
+
+    def __init__(
+        self,
+        segments: gpd.GeoDataFrame,
+        *,
+        crs: pyproj.CRS,
+        chainage_start_m: float = 0.0,
+        calibration: Sequence[tuple[float, float]] | None = None,
+        stake_prefix: str = "",
+        issues: Sequence[str] = (),
+    ) -> None:
+        self.segments = segments
+        self.crs = pyproj.CRS.from_user_input(crs)
+        self.metric_crs = pyproj.CRS.from_user_input(segments.crs)
+        self.stake_prefix = stake_prefix
+        self.issues = list(issues)
+        coords = [shapely.get_coordinates(g) for g in segments.geometry.values]
+        # Consecutive segments share their junction vertex: keep it once.
+        joined = np.vstack([coords[0]] + [c[1:] for c in coords[1:]])
+        self.line = LineString(joined)
+        lengths = np.array([g.length for g in segments.geometry.values])
+        ends = np.cumsum(lengths)
+        self.segments = segments.assign(start_m=ends - lengths, end_m=ends)
+        self._vertices = joined
+        edge_len = np.hypot(*np.diff(joined, axis=0).T)
+        self._edge_start_m = np.concatenate([[0.0], np.cumsum(edge_len)[:-1]])
+        self._edge_len = edge_len
+        counts = np.array([len(c) - 1 for c in coords])
+        self._edge_segment = np.repeat(np.arange(len(coords)), counts)
+        self._set_chainage(calibration or [(0.0, float(chainage_start_m))])
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        layer: str | int | None = None,
+        crs: Any = None,
+        metric_crs: Any = None,
+        reverse: bool = False,
+        engine: str = "pyogrio",
+        chainage_start_m: float | None = None,
+        calibration: gpd.GeoDataFrame | None = None,
+        stake_prefix: str = "",
+    ) -> Canal:
+        """Load a canal centerline from any vector file (see :meth:`from_frame`).
+
+        Examples
+        --------
+        >>> canal = Canal.from_file("data/boundaries/canal.geojson")  # doctest: +SKIP
+        """
+        frame = read_vector(path, layer=layer, engine=engine)
+        return cls.from_frame(
+            frame,
+            crs=crs,
+            metric_crs=metric_crs,
+            reverse=reverse,
+            chainage_start_m=chainage_start_m,
+            calibration=calibration,
+            stake_prefix=stake_prefix,
+            source=Path(path).name,
+        )
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: gpd.GeoDataFrame,
+        *,
+        crs: Any = None,
+        metric_crs: Any = None,
+        reverse: bool = False,
+        chainage_start_m: float | None = None,
+        calibration: gpd.GeoDataFrame | None = None,
+        stake_prefix: str = "",
+        source: str = "canal",
+    ) -> Canal:
+        """Build a canal from line features in flow order.
+
+        Parameters
+        ----------
+        frame : GeoDataFrame
+            LineString or MultiLineString features, upstream first. Several features are
+            joined in order; a part digitised the wrong way round is flipped.
+        crs : optional
+            CRS of the data when the file has none or lies (``"gcj02"``, ``"EPSG:4326"`` ...).
+        metric_crs : optional
+            CRS to compute in. Default: the data's own CRS when it is projected in metres,
+            else ``"gk3"`` (CGCS2000 3° Gauss-Kruger zone of the data); also ``"utm"`` or
+            any projected CRS.
+        reverse : bool
+            The line was digitised upstream: flip feature order and direction.
+        chainage_start_m : float, optional
+            Chainage at the upstream start; default the first feature's ``chainage_start_m``
+            attribute, else 0. Later features' ``chainage_start_m`` act as calibration.
+        calibration : GeoDataFrame, optional
+            Points with a ``stake`` (``K12+345``) or ``chainage_m`` column: known chainages.
+        stake_prefix : str
+            Text before ``K`` in stakes.
+        source : str
+            Name used in messages.
+
+        Raises
+        ------
+        CanalError
+            No features, non-line geometry, parts that do not join.
+        """
+        if len(frame) == 0:
+            raise CanalError(f"{source}: no features; give the canal centerline as line features")
+        frame = with_input_crs(frame, crs, source)
+        frame = frame.rename(
+            columns={c: canonical_column(c) for c in frame.columns if c != "geometry"}
+        )
+        frame = _check_geometry(frame, source)
+        frame = frame.explode(index_parts=False, ignore_index=True)
+        if reverse:
+            frame = frame.iloc[::-1].reset_index(drop=True)
+            frame["geometry"] = shapely.reverse(frame.geometry.values)
+        metric = working_crs(frame, metric_crs)
+        projected = frame.to_crs(metric)
+        projected, issues = _join_parts(projected, source)
+        segments = _segment_table(projected)
+        starts = segments.pop("chainage_start_m") if "chainage_start_m" in segments else None
+        canal = cls(segments, crs=frame.crs, stake_prefix=stake_prefix, issues=issues)
+        canal._set_chainage(_known_chainages(canal, starts, chainage_start_m, calibration, source))
+        for issue in issues:
+            logger.warning("%s", issue)
+        return canal
+
+    # ------------------------------------------------------------------- properties
+    @property
+    def length_m(self) -> float:
+        """Length of the joined centerline in metres."""
+        return float(self.line.length)
+
+    @property
+    def chainage_range(self) -> tuple[float, float]:
+        """Chainage at the upstream start and the downstream end."""
+        c = self.chainage_at([0.0, self.length_m])
+        return float(c[0]), float(c[1])
+
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        a = self._vertices[:-1]
+        b = self._vertices[1:]
+        edges = shapely.linestrings(np.stack([a, b], axis=1))
+        return shapely.STRtree(edges)
+
+    def centerline(self, crs: Any = None) -> gpd.GeoDataFrame:
+        """Segments as a GeoDataFrame with chainage columns, in ``crs`` (default: caller's)."""
+        out = self.segments.copy()
+        out["chainage_from_m"] = self.chainage_at(out["start_m"].to_numpy())
+        out["chainage_to_m"] = self.chainage_at(out["end_m"].to_numpy())
+        out["stake_from"] = format_stakes(out["chainage_from_m"], prefix=self.stake_prefix)
+        out["stake_to"] = format_stakes(out["chainage_to_m"], prefix=self.stake_prefix)
+        out["length_m"] = out["end_m"] - out["start_m"]
+        return out.to_crs(self.crs if crs is None else crs)
+
+    # ------------------------------------------------------------ chainage & stakes
+    def _set_chainage(self, known: Sequence[tuple[float, float]]) -> None:
+        """Set (measure, chainage) pairs; chainage must grow downstream."""
+        pairs = np.array(sorted(known), dtype=float)
+        if np.any(np.diff(pairs[:, 0]) <= 0) or np.any(np.diff(pairs[:, 1]) <= 0):
+            raise CanalError(
+                "calibration chainages must increase downstream, one per place; check the "
+                "stakes of the calibration points and the segments' chainage_start_m"
+            )
+        self._cal_measure, self._cal_chainage = pairs[:, 0], pairs[:, 1]
+
+    def chainage_at(self, measure_m: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Chainage at positions measured along the centerline from its upstream start.
+
+        Between calibration points chainage is linear; outside them it keeps the metre
+        scale from the nearest one (as linear-referencing tools do).
+
+        Examples
+        --------
+        >>> canal.chainage_at([0.0, 500.0]).tolist()  # doctest: +SKIP
+        [12000.0, 12500.0]
+        """
+        m = np.asarray(measure_m, dtype=float)
+        mc, cc = self._cal_measure, self._cal_chainage
+        out = np.interp(m, mc, cc)
+        before, after = m < mc[0], m > mc[-1]
+        out[before] = cc[0] + (m[before] - mc[0])
+        out[after] = cc[-1] + (m[after] - mc[-1])
+        return out
+
+    def measure_at(self, chainage_m: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`chainage_at`: position along the line for given chainages."""
+        c = np.asarray(chainage_m, dtype=float)
+        mc, cc = self._cal_measure, self._cal_chainage
+        out = np.interp(c, cc, mc)
+        before, after = c < cc[0], c > cc[-1]
+        out[before] = mc[0] + (c[before] - cc[0])
+        out[after] = mc[-1] + (c[after] - cc[-1])
+        return out
+
+    def point_at(self, chainage_m: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Points (metric CRS) on the centerline at the given chainages."""
+        return shapely.line_interpolate_point(self.line, self.measure_at(chainage_m))
+
+    def stake(self, chainage_m: float, decimals: int = 0) -> str:
+        """Stake text of one chainage with this canal's prefix.
+
+        Examples
+        --------
+        >>> canal.stake(12345.0)  # doctest: +SKIP
+        'K12+345'
+        """
+        return str(format_stakes([chainage_m], prefix=self.stake_prefix, decimals=decimals)[0])
+
+    # ---------------------------------------------------------------------- locate
+    def locate(
+        self, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
+    ) -> CanalLocation:
+        """Nearest place on the centerline for points given in the metric CRS.
+
+        Vectorised: an STRtree over the centerline's edges finds each point's nearest edge,
+        then numpy projects the point onto it.
+
+        Parameters
+        ----------
+        x, y : array-like
+            Coordinates in :attr:`metric_crs`; NaN marks a missing point.
+
+        Returns
+        -------
+        CanalLocation
+
+        Examples
+        --------
+        >>> canal.locate([500250.0], [3649990.0]).banks().tolist()  # doctest: +SKIP
+        ['右岸']
+        """
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        n = len(x)
+        ok = np.isfinite(x) & np.isfinite(y)
+        edge = np.full(n, -1, dtype=np.int64)
+        if ok.any():
+            points = shapely.points(x[ok], y[ok])
+            hit_point, hit_edge = self._tree.query_nearest(points, all_matches=False)
+            found = np.flatnonzero(ok)
+            edge[found[hit_point]] = hit_edge
+        distance, measure, side = self._project(x, y, edge)
+        segment = np.where(edge >= 0, self._edge_segment[np.maximum(edge, 0)], -1)
+        return CanalLocation(
+            distance_m=distance,
+            measure_m=measure,
+            chainage_m=self.chainage_at(measure),
+            side=side,
+            segment_index=segment,
+            stake_prefix=self.stake_prefix,
+        )
+
+    def _project(
+        self, x: np.ndarray, y: np.ndarray, edge: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Project points onto given edges (``-1`` = none): distance, measure, side."""
+        valid = edge >= 0
+        e = np.maximum(edge, 0)
+        ax, ay = self._vertices[e, 0], self._vertices[e, 1]
+        dx, dy = self._vertices[e + 1, 0] - ax, self._vertices[e + 1, 1] - ay
+        px, py = x - ax, y - ay
+        length2 = self._edge_len[e] ** 2
+        t = np.clip((px * dx + py * dy) / length2, 0.0, 1.0)
+        distance = np.hypot(px - t * dx, py - t * dy)
+        measure = self._edge_start_m[e] + t * self._edge_len[e]
+        cross = dx * py - dy * px
+        side = np.sign(cross).astype(np.int8)
+        distance[~valid] = np.nan
+        measure[~valid] = np.nan
+        side[~valid] = 0
+        return distance, measure, side
+
+
+# ------------------------------------------------------------------------ helpers
+def working_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None) -> pyproj.CRS:
+    """Metric CRS to compute in: ``policy`` if given, else the data's own projected CRS
+    in metres, else the CGCS2000 3° Gauss-Kruger zone of the data.
+
+    Examples
+    --------
+    >>> working_crs(gpd.GeoSeries([], crs="EPSG:4547")).to_epsg()
+    4547
+    """
+    if policy is None:
+        crs = pyproj.CRS.from_user_input(frame.crs)
+        units = {axis.unit_name for axis in crs.axis_info}
+        if crs.is_projected and units <= {"metre"}:
+            return crs
+        policy = "gk3"
+    return pyproj.CRS.from_user_input(metric_crs_for(frame, policy))
+
+
+_LINE_TYPES = {"LineString", "MultiLineString"}
+
+
+def _check_geometry(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    geoms = frame.geometry
+    missing = geoms.isna() | geoms.is_empty
+    if missing.all():
+        raise CanalError(
+            f"{source}: every feature has an empty geometry; give the canal centerline"
+        )
+    kinds = set(geoms[~missing].geom_type)
+    if not kinds <= _LINE_TYPES:
+        other = ", ".join(sorted(kinds - _LINE_TYPES))
+        raise CanalError(
+            f"{source} holds {other} geometry, not lines; give the canal centerline as "
+            "LineString features in flow order"
+        )
+    if missing.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing.to_numpy())[:10])
+        logger.warning("%s: feature(s) %s have no geometry and are skipped", source, rows)
+    return frame.loc[~missing.to_numpy()].reset_index(drop=True)
+
+
+def _join_parts(frame: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Orient the parts end to start, drop repeated and zero-length ones, bridge small gaps."""
+    issues: list[str] = []
+    geoms = list(shapely.remove_repeated_points(frame.geometry.values, 0.0))
+    keep = []
+    seen: list[LineString] = []
+    for i, g in enumerate(geoms):
+        label = _label(frame, i)
+        if g.length == 0:
+            issues.append(f"{source}: part {label} has zero length; skipped")
+            continue
+        if any(g.equals(s) or g.equals(s.reverse()) for s in seen):
+            issues.append(f"{source}: part {label} repeats an earlier part; skipped")
+            continue
+        seen.append(g)
+        keep.append(i)
+    frame = frame.iloc[keep].reset_index(drop=True)
+    geoms = [geoms[i] for i in keep]
+    if len(geoms) > 1:
+        first = _orient_first(geoms)
+        if first is not geoms[0]:
+            issues.append(f"{source}: part {_label(frame, 0)} was digitised upstream; reversed")
+            geoms[0] = first
+    for i in range(1, len(geoms)):
+        prev_end = shapely.get_coordinates(geoms[i - 1])[-1]
+        start, end = shapely.get_coordinates(geoms[i])[[0, -1]]
+        d_start, d_end = np.hypot(*(start - prev_end)), np.hypot(*(end - prev_end))
+        if d_end < d_start:
+            geoms[i] = geoms[i].reverse()
+            issues.append(f"{source}: part {_label(frame, i)} was digitised upstream; reversed")
+        gap = min(d_start, d_end)
+        if gap > MAX_BRIDGED_GAP_M:
+            where = _lonlat(prev_end, frame.crs)
+            raise CanalError(
+                f"{source}: parts {_label(frame, i - 1)} and {_label(frame, i)} do not join "
+                f"(gap {gap:.0f} m at {where}); put the features in flow order, or pass --reverse "
+                "for a line digitised upstream"
+            )
+        if gap > CANAL_GAP_TOLERANCE_M:
+            issues.append(
+                f"{source}: gap of {gap:.1f} m between parts {_label(frame, i - 1)} and "
+                f"{_label(frame, i)} at {_lonlat(prev_end, frame.crs)}; "
+                "bridged with a straight line"
+            )
+        # Snap the start onto the previous end so the segments share the junction exactly.
+        coords = shapely.get_coordinates(geoms[i])
+        coords[0] = prev_end
+        geoms[i] = LineString(coords)
+    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    return frame, issues
+
+
+def _orient_first(geoms: list[LineString]) -> LineString:
+    """Flip the first part when its start, not its end, touches the second part."""
+    first = geoms[0]
+    if len(geoms) == 1:
+        return first
+    s0, e0 = shapely.get_coordinates(first)[[0, -1]]
+    ends1 = shapely.get_coordinates(geoms[1])[[0, -1]]
+    d_e0 = np.hypot(*(ends1 - e0).T).min()
+    d_s0 = np.hypot(*(ends1 - s0).T).min()
+    return first.reverse() if d_s0 < d_e0 else first
+
+
+def _label(frame: gpd.GeoDataFrame, i: int) -> str:
+    if "segment_id" in frame and not is_missing(frame["segment_id"].iloc[i]):
+        return str(frame["segment_id"].iloc[i])
+    return f"#{i + 1}"
+
+
+def _lonlat(xy: np.ndarray, crs: pyproj.CRS) -> str:
+    lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(*xy)
+    return f"{lon:.6f}E {lat:.6f}N"
+
+
+def _structure_from_osm(frame: pd.DataFrame) -> pd.Series:
+    """Structure type from OpenStreetMap tags (``bridge=aqueduct``, ``tunnel=culvert`` ...)."""
+    structure = pd.Series("明渠", index=frame.index, dtype=object)
+    if "bridge" in frame:
+        structure[frame["bridge"].isin(["aqueduct", "yes"])] = "渡槽"
+    if "tunnel" in frame:
+        structure[frame["tunnel"] == "culvert"] = "暗涵"
+        # On the Middle Route a canal passing under a river is an inverted siphon.
+        structure[frame["tunnel"] == "yes"] = "倒虹吸"
+    return structure
+
+
+def _segment_table(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Canonical segment columns: ids, normalised attribute values, edge distances."""
+    out = frame.copy()
+    if "segment_id" not in out or out["segment_id"].map(is_missing).any():
+        fallback = pd.Series([f"S{i + 1:02d}" for i in range(len(out))], index=out.index)
+        out["segment_id"] = (
+            out["segment_id"].where(~out["segment_id"].map(is_missing), fallback)
+            if "segment_id" in out
+            else fallback
+        )
+    out["segment_id"] = out["segment_id"].astype(str)
+    dupes = out["segment_id"].duplicated(keep=False)
+    if dupes.any():
+        # Exploded multi-part features share an id: number the parts.
+        out.loc[dupes, "segment_id"] = (
+            out.loc[dupes, "segment_id"]
+            + "-"
+            + (out[dupes].groupby("segment_id").cumcount() + 1).astype(str)
+        )
+    if "structure" not in out:
+        out["structure"] = _structure_from_osm(out)
+    for attribute in SEGMENT_ATTRIBUTES[1:]:
+        values = out[attribute] if attribute in out else pd.Series(None, index=out.index)
+        out[attribute] = values.map(lambda v, a=attribute: normalise_value(a, v))
+    out["structure"] = out["structure"].fillna("明渠")
+    for column in ("edge_left_m", "edge_right_m"):
+        values = out[column] if column in out else pd.Series(np.nan, index=out.index)
+        out[column] = pd.to_numeric(values, errors="coerce")
+        if (out[column] < 0).any():
+            raise CanalError(
+                f"{column} is negative on segment(s) "
+                f"{', '.join(out.loc[out[column] < 0, 'segment_id'])}; "
+                "give the distance from centerline to management edge in metres"
+            )
+    first = ["segment_id", *SEGMENT_ATTRIBUTES[1:], "edge_left_m", "edge_right_m"]
+    rest = [c for c in out.columns if c not in first and c != "geometry"]
+    return out[[*first, *rest, "geometry"]]
+
+
+def _known_chainages(
+    canal: Canal,
+    segment_starts: pd.Series | None,
+    chainage_start_m: float | None,
+    calibration: gpd.GeoDataFrame | None,
+    source: str,
+) -> list[tuple[float, float]]:
+    """(measure, chainage) pairs from the start chainage, segment starts and calibration."""
+    known: dict[float, float] = {}
+    if segment_starts is not None:
+        values = pd.to_numeric(segment_starts, errors="coerce").to_numpy()
+        for measure, value in zip(canal.segments["start_m"], values, strict=True):
+            if np.isfinite(value):
+                known[float(measure)] = float(value)
+    if chainage_start_m is not None:
+        known[0.0] = float(chainage_start_m)
+    if calibration is not None and len(calibration):
+        points = with_input_crs(calibration, None, "calibration").to_crs(canal.metric_crs)
+        if "chainage_m" in points:
+            chainages = pd.to_numeric(points["chainage_m"], errors="coerce").to_numpy()
+        elif "stake" in points or "桩号" in points:
+            column = points["stake"] if "stake" in points else points["桩号"]
+            chainages = np.array([parse_stake(s) for s in column])
+        else:
+            raise CanalError(
+                f"{source}: calibration points need a 'stake' (K12+345) or 'chainage_m' column"
+            )
+        xy = shapely.get_coordinates(points.geometry.values)
+        loc = canal.locate(xy[:, 0], xy[:, 1])
+        far = loc.distance_m > 100
+        if far.any():
+            raise CanalError(
+                f"calibration point(s) {np.flatnonzero(far) + 1} lie more than 100 m "
+                "from the centerline; check their position or CRS"
+            )
+        known.update(zip(loc.measure_m.tolist(), chainages.tolist(), strict=True))
+    if not known:
+        known[0.0] = 0.0
+    return sorted(known.items())

@@ -1,0 +1,67 @@
+"""Shared fixtures: tiny hand-made canals in a metric CRS, and the real data in ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString
+
+from geo_guard.canal import Canal
+from geo_guard.rules import rules_from_text
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "boundaries"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+METRIC = "EPSG:4547"  # CGCS2000 3-degree Gauss-Kruger CM 114E
+X0, Y0 = 500_000.0, 3_650_000.0
+
+
+def shared_file(name: str) -> Path:
+    """Path of a file in ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.skip(
+            f"real data not available: {path} is absent (it lives in ../shared/data "
+            "beside the checkout; a fresh clone of the project alone does not have it)"
+        )
+    return path
+
+
+def line_frame(*segments: list[tuple[float, float]], **columns: list) -> gpd.GeoDataFrame:
+    """Segments given relative to (X0, Y0) in EPSG:4547."""
+    geoms = [LineString([(X0 + x, Y0 + y) for x, y in seg]) for seg in segments]
+    return gpd.GeoDataFrame(columns, geometry=geoms, crs=METRIC)
+
+
+def uniform_rules(edge: float = 20, first: float = 50, second: float = 150) -> object:
+    return rules_from_text(f"""
+[defaults]
+edge_m = {edge}
+[[rules]]
+name = "all"
+default = true
+widths = {{ first = {first}, second = {second} }}
+""")
+
+
+@pytest.fixture
+def straight_canal() -> Canal:
+    """A 3 km straight canal flowing east in three 1 km segments A, B, C."""
+    frame = line_frame(
+        [(0, 0), (1000, 0)],
+        [(1000, 0), (2000, 0)],
+        [(2000, 0), (3000, 0)],
+        segment_id=["A", "B", "C"],
+    )
+    return Canal.from_frame(frame)
+
+
+@pytest.fixture
+def bent_canal() -> Canal:
+    """Two segments with a 50° left turn and a gentle bend in the second."""
+    frame = line_frame(
+        [(0, 0), (1000, 0)], [(1000, 0), (1500, 600), (1600, 1500)], segment_id=["A", "B"]
+    )
+    return Canal.from_frame(frame)

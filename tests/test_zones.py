@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import box
+
+from geo_guard.canal import Canal
+from geo_guard.rules import load_rules, rules_from_text
+from geo_guard.zones import build_zones, dissolve_zones, segment_widths
+
+from .conftest import SAMPLE, X0, Y0, line_frame, shared_file, uniform_rules
+
+
+def _union(zones: gpd.GeoDataFrame) -> shapely.Geometry:
+    return shapely.union_all(zones.geometry.values, grid_size=0.001)
+
+
+def _no_overlap_no_hole(zones: gpd.GeoDataFrame) -> None:
+    union = _union(zones)
+    assert zones.geometry.is_valid.all()
+    # Pieces meet exactly but for sub-millimetre snapping along slanted junction lines.
+    assert zones.geometry.area.sum() == pytest.approx(union.area, rel=1e-6)
+    assert union.geom_type == "Polygon" and len(union.interiors) == 0
+
+
+@pytest.mark.parametrize("fixture", ["straight_canal", "bent_canal"])
+def test_uniform_widths_equal_the_plain_buffer(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
+    canal: Canal = request.getfixturevalue(fixture)
+    zones = build_zones(canal, uniform_rules(edge=20, first=50, second=150))
+    union = _union(zones)
+    plain = canal.line.buffer(220, quad_segs=64)
+    assert union.area == pytest.approx(plain.area, rel=1e-3)
+    assert union.hausdorff_distance(plain) < 0.5
+    _no_overlap_no_hole(zones)
+    # every level in its place: the first-class zone is the band 20–70 m
+    first = shapely.union_all(zones.loc[zones.zone_level == 1].geometry.values, grid_size=0.001)
+    band = canal.line.buffer(70, quad_segs=64).difference(canal.line.buffer(20, quad_segs=64))
+    assert first.symmetric_difference(band).area < 1e-4 * band.area
+
+
+def test_different_widths_per_bank_give_exact_rectangles(straight_canal: Canal) -> None:
+    rules = rules_from_text("""
+[defaults]
+edge_m = 30
+[[rules]]
+default = true
+widths = { first = 50, second = 150 }
+widths_right = { first = 40, second = 500, quasi = 100 }
+""")
+    zones = build_zones(straight_canal, rules)
+    middle = zones[zones.segment_id == "B"].set_index(["bank", "zone_level"]).geometry
+    x0, x1 = X0 + 1000, X0 + 2000
+    expected = {
+        ("左岸", 0): box(x0, Y0, x1, Y0 + 30),
+        ("左岸", 1): box(x0, Y0 + 30, x1, Y0 + 80),
+        ("左岸", 2): box(x0, Y0 + 80, x1, Y0 + 230),
+        ("右岸", 0): box(x0, Y0 - 30, x1, Y0),
+        ("右岸", 1): box(x0, Y0 - 70, x1, Y0 - 30),
+        ("右岸", 2): box(x0, Y0 - 570, x1, Y0 - 70),
+        ("右岸", 3): box(x0, Y0 - 670, x1, Y0 - 570),
+    }
+    assert set(middle.index) == set(expected)
+    for key, rect in expected.items():
+        assert middle[key].symmetric_difference(rect).area < 1e-3, key
+    assert zones.loc[zones.segment_id == "B", "area_m2"].sum() == pytest.approx(1000 * (230 + 670))
+    assert (zones.loc[(zones.bank == "左岸"), "zone_level"] <= 2).all()
+    _no_overlap_no_hole(zones)
+
+
+def test_junction_with_different_widths_steps_without_sliver_overlap_or_hole() -> None:
+    frame = line_frame(
+        [(0, 0), (1000, 0)],
+        [(1000, 0), (1700, 500)],
+        [(1700, 500), (2500, 500)],
+        segment_id=["A", "B", "C"],
+        structure=["明渠", "渡槽", "明渠"],
+        edge_left_m=[60, 20, 70],
+        edge_right_m=[50, 20, 65],
+    )
+    rules = rules_from_text("""
+[[rules]]
+match = { structure = "渡槽" }
+widths = { first = 50, second = 150 }
+[[rules]]
+default = true
+widths = { first = 50, second = 1000 }
+""")
+    canal = Canal.from_frame(frame)
+    zones = build_zones(canal, rules)
+    _no_overlap_no_hole(zones)
+    dissolved = dissolve_zones(zones)
+    for geom in dissolved.geometry:
+        assert geom.is_valid
+    # B's second-class ring lies 70-220 m from B; at the junctions the boundary steps.
+    seg_b = canal.segments.geometry.iloc[1]
+    ring_b = zones[(zones.segment_id == "B") & (zones.zone_level == 2)].geometry
+    vertices = shapely.points(shapely.get_coordinates(ring_b.values))
+    assert shapely.distance(vertices, seg_b).max() <= 220 + 1e-3
+    assert shapely.distance(vertices, seg_b).min() >= 70 - 0.01  # arc chords cut 5 mm
+    union = _union(zones)
+    normal_b = np.array([-500, 700]) / np.hypot(500, 700)  # left of B
+    middle_b = np.array(seg_b.interpolate(0.5, normalized=True).coords[0])
+    assert not union.contains(shapely.Point(middle_b + 500 * normal_b))
+    assert union.contains(shapely.Point(X0 + 500, Y0 + 500))  # left of A, 500 < 1110 m
+    assert union.contains(shapely.Point(X0 + 2100, Y0 + 1200))  # left of C, 700 < 1120 m
+    # Union of all levels of all segments equals the union of per-segment buffers clipped
+    # to the nearest segment: every point within its segment's distance is covered.
+    widths = segment_widths(canal, rules)
+    assert widths.loc[widths.segment_id == "B", "outer_2"].tolist() == [220.0, 220.0]
+    assert widths.loc[widths.segment_id == "A", "outer_2"].tolist() == [1110.0, 1100.0]
+
+
+def test_clip_to_a_study_area(straight_canal: Canal) -> None:
+    area = gpd.GeoDataFrame(
+        geometry=[box(X0 + 500, Y0 - 100, X0 + 1500, Y0 + 100)], crs="EPSG:4547"
+    )
+    zones = build_zones(straight_canal, uniform_rules(), clip=area)
+    assert zones.area_m2.sum() == pytest.approx(1000 * 200)
+    assert set(zones.segment_id) == {"A", "B"}
+    wgs = area.to_crs(4326)
+    assert build_zones(straight_canal, uniform_rules(), clip=wgs).area_m2.sum() == pytest.approx(
+        1000 * 200, rel=1e-4
+    )
+
+
+def test_output_crs_and_columns(straight_canal: Canal) -> None:
+    zones = build_zones(straight_canal, uniform_rules(), crs="EPSG:4326")
+    assert zones.crs.to_epsg() == 4326
+    assert list(zones.columns) == [
+        "zone",
+        "zone_level",
+        "bank",
+        "segment_id",
+        "rule",
+        "width_m",
+        "inner_m",
+        "outer_m",
+        "area_m2",
+        "geometry",
+    ]
+    assert zones.geometry.is_valid.all()
+    assert set(zones.zone) == {"管理范围", "一级保护区", "二级保护区"}
+    dissolved = dissolve_zones(zones)
+    assert dissolved.zone_level.tolist() == [0, 1, 2]
+    assert dissolved.area_m2.sum() == pytest.approx(zones.area_m2.sum())
+
+
+def test_sample_canal_with_example_rules() -> None:
+    canal = Canal.from_file(SAMPLE / "canal.geojson")
+    rules = load_rules(SAMPLE / "zone_rules.example.toml")
+    zones = build_zones(canal, rules)
+    assert zones.geometry.is_valid.all()
+    assert set(zones.rule) >= {"建筑物段（渡槽、倒虹吸、暗涵、隧洞）", "明渠 地下水位低于渠底"}
+    assert 3 in set(zones.zone_level)  # the example's quasi-protection zone
+    metric = zones.to_crs(canal.metric_crs)
+    assert metric.area.sum() == pytest.approx(zones.area_m2.sum(), rel=1e-6)
+    assert shapely.union_all(metric.geometry.values, grid_size=0.001).area == pytest.approx(
+        zones.area_m2.sum(), rel=1e-6
+    )
+
+
+@pytest.mark.real_data
+def test_real_osm_centerline_builds_valid_zones() -> None:
+    ways = gpd.read_file(shared_file("snwd_middle_route_ways_osm_wgs84.geojson"))
+    # Vary the attributes along the canal so that several rules apply.
+    n = len(ways)
+    ways["groundwater"] = np.where(np.arange(n) % 3 == 0, "高于渠底", "低于渠底")
+    ways["section"] = "挖方"
+    ways["permeability"] = np.where(np.arange(n) % 2 == 0, "弱透水", "强透水")
+    canal = Canal.from_frame(ways)
+    rules = load_rules(SAMPLE / "zone_rules.example.toml")
+    zones = build_zones(canal, rules)
+    assert zones.geometry.is_valid.all()
+    assert len(set(zones.rule)) >= 3
+    total = zones.area_m2.sum() / 1e6
+    # 115 km x 2 banks x (60 m edge + 50 m + 150..2000 m) gives 60..500 km2
+    assert 60 < total < 500
+    union = shapely.union_all(zones.to_crs(canal.metric_crs).geometry.values, grid_size=0.001)
+    assert union.area / 1e6 == pytest.approx(total, rel=1e-6)
