@@ -36,6 +36,7 @@ import shapely
 from shapely.geometry import LineString
 
 from ._errors import CanalError
+from ._nearest import nearest_edges
 from .crs import metric_crs_for, with_input_crs
 from .io import read_vector
 from .settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M
@@ -293,6 +294,7 @@ class Canal:
         before, after = m < mc[0], m > mc[-1]
         out[before] = cc[0] + (m[before] - mc[0])
         out[after] = cc[-1] + (m[after] - mc[-1])
+        out[np.isnan(m)] = np.nan
         return out
 
     def measure_at(self, chainage_m: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -325,8 +327,9 @@ class Canal:
     ) -> CanalLocation:
         """Nearest place on the centerline for points given in the metric CRS.
 
-        Vectorised: an STRtree over the centerline's edges finds each point's nearest edge,
-        then numpy projects the point onto it.
+        Vectorised: a cell grid over an STRtree of the centerline's edges finds each
+        point's nearest edge exactly (:mod:`geo_guard._nearest`), then numpy projects the
+        point onto it.
 
         Parameters
         ----------
@@ -344,14 +347,7 @@ class Canal:
         """
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
-        n = len(x)
-        ok = np.isfinite(x) & np.isfinite(y)
-        edge = np.full(n, -1, dtype=np.int64)
-        if ok.any():
-            points = shapely.points(x[ok], y[ok])
-            hit_point, hit_edge = self._tree.query_nearest(points, all_matches=False)
-            found = np.flatnonzero(ok)
-            edge[found[hit_point]] = hit_edge
+        edge = nearest_edges(self._vertices, self._tree, x, y)
         distance, measure, side = self._project(x, y, edge)
         segment = np.where(edge >= 0, self._edge_segment[np.maximum(edge, 0)], -1)
         return CanalLocation(
@@ -377,10 +373,9 @@ class Canal:
         distance = np.hypot(px - t * dx, py - t * dy)
         measure = self._edge_start_m[e] + t * self._edge_len[e]
         cross = dx * py - dy * px
-        side = np.sign(cross).astype(np.int8)
         distance[~valid] = np.nan
         measure[~valid] = np.nan
-        side[~valid] = 0
+        side = np.where(valid, np.sign(np.nan_to_num(cross)), 0).astype(np.int8)
         return distance, measure, side
 
 

@@ -505,28 +505,37 @@ def _read_excel_table(path: Path, name: str, sheet: str | int | None) -> pd.Data
     if skip:
         logger.warning("%s: skipped %d title row(s) above the header", name, skip)
     # dtype=object: no inference, an Excel duration must not become timedelta64.
-    df = pd.DataFrame(rows[skip + 1 :], columns=_excel_header(list(rows[skip])), dtype=object)
-    # Formatting leftovers: Excel keeps empty rows/columns at the end of a used range. Only
-    # *trailing* all-empty rows go (not records); empty rows in the middle stay and are
-    # reported, so row numbers still match the sheet.
-    cells = df.to_numpy(dtype=object)
-    filled = (cells != "") & ~pd.isna(cells)
-    keep_rows = len(df) - int(np.argmax(filled.any(axis=1)[::-1])) if filled.any() else 0
-    df = df.iloc[:keep_rows]
-    unnamed_empty = [
-        c for j, c in enumerate(df.columns)
-        if c.startswith("Unnamed: ") and not filled[:keep_rows, j].any()
-    ]
-    return df.drop(columns=unnamed_empty).reset_index(drop=True)
+    return pd.DataFrame(rows[skip + 1 :], columns=_excel_header(list(rows[skip])), dtype=object)
 
 
-def _drop_empty_unnamed(df: pd.DataFrame) -> pd.DataFrame:
-    # "a,b,c,,," exports give Unnamed columns full of "": not data.
+def _filled_cells(cells: NDArray[np.object_]) -> NDArray[np.bool_]:
+    return np.asarray((cells != "") & ~pd.isna(cells), dtype=bool)
+
+
+def _tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop formatting leftovers: trailing all-empty rows and all-empty unnamed columns.
+
+    Excel (and CSV exported from it) keeps empty rows and columns at the end of the used
+    range; they are not records. Empty rows *between* records stay and get reported, so row
+    numbers still match the sheet.
+    """
+    n, end, block = len(df), len(df), 64
+    while end > 0:  # scan back from the end in growing blocks: usually a few rows
+        start = max(0, end - block)
+        filled = _filled_cells(df.iloc[start:end].to_numpy(dtype=object)).any(axis=1)
+        if filled.any():
+            end = start + int(np.flatnonzero(filled)[-1]) + 1
+            break
+        end, block = start, block * 4
+    if end < n:
+        df = df.iloc[:end]
     empty = [
-        c for c in df.columns
-        if str(c).startswith("Unnamed: ") and not (df[c].astype(str).str.strip() != "").any()
+        c
+        for c in df.columns
+        if str(c).startswith("Unnamed: ")
+        and not _filled_cells(df[c].to_numpy(dtype=object)).any()
     ]
-    return df.drop(columns=empty)
+    return df.drop(columns=empty).reset_index(drop=True)
 
 
 def read_table(
@@ -554,8 +563,9 @@ def read_table(
     pandas.DataFrame
         Text files: every cell a string (``""`` when empty). Workbooks: numbers stay
         numbers, empty cells are ``""``. A title row above the header (one filled cell, as
-        in "附件2 问题点位清单") is skipped; so are trailing all-empty rows and all-empty
-        unnamed columns. The index is 0..n-1 in file order.
+        in "附件2 问题点位清单") is skipped; so are trailing all-empty rows, all-empty
+        unnamed columns and blank lines of text files (none of them is a record). Every
+        other row is kept, empty or not. The index is 0..n-1 in file order.
 
     Raises
     ------
@@ -594,7 +604,7 @@ def read_table(
     if data.startswith(_ZIP_MAGIC):
         if suffix not in _EXCEL_SUFFIXES:
             logger.warning("%s: the file is a workbook; reading it as .xlsx", name)
-        return _read_excel_table(p, name, sheet)
+        return _tidy(_read_excel_table(p, name, sheet))
     if suffix in _EXCEL_SUFFIXES:
         raise InputFileError(f"{name}: not a valid .xlsx workbook; save it again from Excel/WPS")
     if suffix not in _TEXT_SUFFIXES:
@@ -603,7 +613,7 @@ def read_table(
         )
     if sheet is not None:
         logger.warning("%s: --sheet is ignored for text files", name)
-    return _drop_empty_unnamed(_read_text_table(data, name, encoding))
+    return _tidy(_read_text_table(data, name, encoding))
 
 
 # --------------------------------------------------------------------------------------
@@ -617,8 +627,8 @@ _HEMI_NONE, _HEMI_LON, _HEMI_LAT = 0, 1, 2
 _PRE_MARKS = str.maketrans(
     {
         "º": "°", "˚": "°",
-        "´": "′", "`": "′", "‘": "′", "’": "′",
-        "“": "″", "”": "″", "〃": "″",
+        "´": "′", "`": "′", "‘": "′", "’": "′", "ʹ": "′",
+        "“": "″", "”": "″", "〃": "″", "ʺ": "″",
         "−": "-", "–": "-",
     }
 )
@@ -821,7 +831,12 @@ def _parse_array(values: Sequence[Any] | pd.Series | np.ndarray) -> _Parsed:
         return _Parsed(value, reason, hemi, plain, note)
 
     # Each distinct leftover is parsed once (a column of 10k "北纬33°" costs one parse).
-    codes, uniques = pd.factorize(pd.Series(objects[left], dtype=object), use_na_sentinel=False)
+    try:
+        codes, uniques = pd.factorize(
+            pd.Series(objects[left], dtype=object), use_na_sentinel=False
+        )
+    except TypeError:  # unhashable cells (lists ...) in a hand-made frame
+        codes, uniques = np.arange(left.size), objects[left]
     parsed = [_parse_scalar(u) for u in uniques]
     value[left] = np.array([p.value for p in parsed], dtype=np.float64)[codes]
     reason[left] = np.array([p.reason for p in parsed], dtype=object)[codes]

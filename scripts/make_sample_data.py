@@ -78,6 +78,7 @@ PATCH_MIN_M = 150.0
 PATCH_MAX_M = 400.0
 BOWTIE_EXTENSION_M = 25.0
 MIN_GAP_M = 50.0  # shorter breaks are not gaps (断档)
+GRID_M = 0.001  # snap-rounding grid for re-noding townships and villages
 #: At a junction where the management edge steps outward, the patch on the wider side
 #: reaches this far back over the narrower side, and the narrower side's patch stops
 #: PATCH_CLEARANCE_M short of the junction, so no forest falls inside either edge.
@@ -339,8 +340,8 @@ def fit_bend_scale(target_m: float) -> float:
 def resample(dense: np.ndarray, breaks: Sequence[float]) -> tuple[np.ndarray, list[int]]:
     """Vertices every <= VERTEX_SPACING_M along ``dense`` with a vertex at each break.
 
-    Each junction vertex is then put on the straight line between its neighbours, so the
-    canal runs straight through every segment junction.
+    Each junction vertex is then moved onto the straight line between its neighbours (to
+    the foot of the perpendicular), so the canal runs straight through every junction.
     """
     along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(dense, axis=0).T))])
     stations: list[float] = [0.0]
@@ -352,7 +353,10 @@ def resample(dense: np.ndarray, breaks: Sequence[float]) -> tuple[np.ndarray, li
     xy = np.column_stack([np.interp(stations, along, dense[:, 0]),
                           np.interp(stations, along, dense[:, 1])])
     for index in junctions[1:-1]:
-        xy[index] = (xy[index - 1] + xy[index + 1]) / 2
+        before, after = xy[index - 1], xy[index + 1]
+        chord = after - before
+        share = np.dot(xy[index] - before, chord) / np.dot(chord, chord)
+        xy[index] = before + share * chord
     return xy, junctions
 
 
@@ -405,18 +409,18 @@ def management_area(canal: Canal) -> shapely.Geometry:
 # --------------------------------------------------------------------------------------
 
 
-def build_study_area(canal: Canal) -> Polygon:
-    """Band 4 km either side of the middle of the canal, as readers will see it."""
+def study_band(canal: Canal) -> Polygon:
+    """Band 4 km either side of the middle ~67 % of the canal (flat ends across it)."""
     middle = substring(canal.line, STUDY_FROM_M, STUDY_TO_M)
     band = middle.buffer(STUDY_HALF_WIDTH_M, cap_style="flat", quad_segs=4)
-    return round_trip(orient(band.simplify(30.0), 1.0))
+    return orient(band.simplify(30.0), 1.0)
 
 
 def voronoi_partition(parent: Polygon, seeds: Sequence[np.ndarray]) -> list[Polygon] | None:
     """Split ``parent`` into one polygon per seed (Voronoi), or None if a piece is split.
 
-    The Voronoi edges and the parent's ring are noded together once and polygonised,
-    so neighbouring pieces share their boundary vertices exactly: no gaps, no overlaps.
+    The Voronoi edges and the parent's ring are noded together and polygonised, so the
+    pieces tile the parent.
     """
     points = MultiPoint([tuple(s) for s in seeds])
     frame = parent.buffer(5_000.0).envelope
@@ -434,8 +438,25 @@ def voronoi_partition(parent: Polygon, seeds: Sequence[np.ndarray]) -> list[Poly
     return [owners[i][0] for i in range(len(seeds))]
 
 
+def renode(pieces: Sequence[Polygon]) -> list[Polygon]:
+    """Re-node a partition on a 1 mm grid so that neighbours share every vertex.
+
+    Without this, a vertex where three pieces meet may exist on one side of a shared
+    boundary only; rounding to 1e-7 degree would then open slivers of several m².
+    """
+    noded = shapely.unary_union([p.exterior for p in pieces], grid_size=GRID_M)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    owners: dict[int, list[Polygon]] = {i: [] for i in range(len(pieces))}
+    for face in faces:
+        overlaps = [face.intersection(p).area for p in pieces]
+        owners[int(np.argmax(overlaps))].append(face)
+    merged = [shapely.union_all(owners[i], grid_size=GRID_M) for i in range(len(pieces))]
+    _require(all(m.geom_type == "Polygon" for m in merged), "re-noded piece fell apart")
+    return [orient(m, 1.0) for m in merged]
+
+
 def check_partition(parent: Polygon, pieces: Sequence[Polygon], label: str) -> None:
-    """Require that ``pieces`` cover ``parent`` without gaps or overlaps (1e-6 relative)."""
+    """Require that ``pieces`` tile ``parent``: areas within 1e-6, overlaps < 0.01 m²."""
     union = shapely.unary_union(list(pieces))
     _require(abs(union.area - parent.area) <= 1e-6 * parent.area, f"{label}: union area")
     _require(abs(sum(p.area for p in pieces) - parent.area) <= 1e-6 * parent.area,
@@ -445,23 +466,16 @@ def check_partition(parent: Polygon, pieces: Sequence[Polygon], label: str) -> N
     for i, first in enumerate(pieces):
         _require(first.is_valid, f"{label}: piece {i} invalid")
         for second in pieces[i + 1:]:
-            _require(first.intersection(second).area <= 1e-6 * parent.area,
-                     f"{label}: overlap")
+            _require(first.intersection(second).area < 0.01, f"{label}: overlap")
 
 
-def build_townships(canal: Canal, study: Polygon) -> list[Polygon]:
-    """Four townships in flow order, from seeds along the canal, alternating banks."""
+def township_seeds(canal: Canal) -> list[np.ndarray]:
+    """Four seeds spread along the study stretch, 1.2 km off the canal, alternating banks."""
     span = STUDY_TO_M - STUDY_FROM_M
-    seeds = [
+    return [
         canal.offset_point(STUDY_FROM_M + span * (k + 0.5) / 4, 1_200.0 * (-1) ** k)
         for k in range(4)
     ]
-    pieces = voronoi_partition(study, seeds)
-    _require(pieces is not None, "townships: a township fell apart")
-    assert pieces is not None  # for the type checker
-    townships = [round_trip(orient(p, 1.0)) for p in pieces]
-    check_partition(study, townships, "townships")
-    return townships
 
 
 def random_seeds(rng: np.random.Generator, parent: Polygon, count: int) -> list[np.ndarray]:
@@ -479,7 +493,7 @@ def random_seeds(rng: np.random.Generator, parent: Polygon, count: int) -> list[
     return seeds
 
 
-def build_villages(rng: np.random.Generator, canal: Canal,
+def split_township(rng: np.random.Generator, canal: Canal,
                    township: Polygon, count: int) -> list[Polygon]:
     """Split a township into ``count`` connected villages, ordered along the canal."""
     for _ in range(200):
@@ -490,9 +504,38 @@ def build_villages(rng: np.random.Generator, canal: Canal,
     else:
         raise RuntimeError("could not split a township into villages")
     order = np.argsort([canal.line.project(Point(s)) for s in seeds], kind="stable")
-    villages = [round_trip(orient(pieces[i], 1.0)) for i in order]
-    check_partition(township, villages, "villages")
-    return villages
+    return [pieces[i] for i in order]
+
+
+def build_divisions(rng: np.random.Generator,
+                    canal: Canal) -> tuple[Polygon, list[Polygon], list[list[Polygon]]]:
+    """Study area, its four townships and their villages, sharing every boundary vertex.
+
+    The villages are re-noded together; townships are the union of their villages and
+    the study area the union of all, so the three files agree vertex for vertex.
+    """
+    pieces = voronoi_partition(study_band(canal), township_seeds(canal))
+    _require(pieces is not None, "townships: a township fell apart")
+    assert pieces is not None  # for the type checker
+    nested = [split_township(rng, canal, township, count)
+              for township, count in zip(pieces, VILLAGES_PER_TOWNSHIP, strict=True)]
+    flat = renode([village for villages in nested for village in villages])
+    bounds = np.cumsum([0, *VILLAGES_PER_TOWNSHIP]).tolist()
+    villages = [flat[a:b] for a, b in itertools.pairwise(bounds)]
+    townships = [orient(shapely.union_all(v, grid_size=GRID_M), 1.0) for v in villages]
+    study = orient(shapely.union_all(flat, grid_size=GRID_M), 1.0)
+    _require(all(p.geom_type == "Polygon" for p in [*townships, study]), "divisions whole")
+    return study, townships, villages
+
+
+def check_divisions(study: Polygon, townships: Sequence[Polygon],
+                    villages: Sequence[Sequence[Polygon]]) -> None:
+    """Check the partitions as a reader of the written (rounded) files sees them."""
+    study = round_trip(study)
+    check_partition(study, [round_trip(t) for t in townships], "townships")
+    for township, pieces in zip(townships, villages, strict=True):
+        check_partition(round_trip(township), [round_trip(v) for v in pieces], "villages")
+    check_partition(study, [round_trip(v) for vs in villages for v in vs], "all villages")
 
 
 # --------------------------------------------------------------------------------------
@@ -543,18 +586,19 @@ def belt_intervals(canal: Canal, bank: str) -> list[tuple[float, float]]:
     ]
 
 
-def junction_reach(canal: Canal, bank: str, along_m: float, spec: SegmentSpec) -> float:
-    """How far a belt interval of segment ``spec`` ending at ``along_m`` may extend.
+def junction_reach(canal: Canal, bank: str, along_m: float, segment: int) -> float:
+    """How far a belt interval of ``segment`` ending at ``along_m`` may extend beyond it.
 
     Zero away from junctions or where both segments have the same edge; positive where
     the other segment's edge is narrower (reach over it), negative where it is wider.
     """
-    junctions = [canal.junction_along(i) for i in range(1, len(SEGMENTS))]
-    if along_m not in junctions:
+    if along_m == canal.junction_along(segment) and segment > 0:
+        other = segment - 1
+    elif along_m == canal.junction_along(segment + 1) and segment + 1 < len(SEGMENTS):
+        other = segment + 1
+    else:
         return 0.0
-    here = SEGMENTS.index(spec)
-    other = SEGMENTS[here - 1] if along_m == canal.junction_along(here) else SEGMENTS[here + 1]
-    step = edge_m(other, bank) - edge_m(spec, bank)
+    step = edge_m(SEGMENTS[other], bank) - edge_m(SEGMENTS[segment], bank)
     if step == 0:
         return 0.0
     return -PATCH_CLEARANCE_M if step > 0 else JUNCTION_OVERLAP_M
@@ -589,9 +633,10 @@ def build_patches(rng: np.random.Generator, canal: Canal) -> list[Patch]:
     patches: list[Patch] = []
     for bank, sign in BANK_SIGN.items():
         for start, end in belt_intervals(canal, bank):
-            spec = SEGMENTS[canal.segment_at((start + end) / 2)]
-            start -= junction_reach(canal, bank, start, spec)
-            end += junction_reach(canal, bank, end, spec)
+            segment = canal.segment_at((start + end) / 2)
+            spec = SEGMENTS[segment]
+            start -= junction_reach(canal, bank, start, segment)
+            end += junction_reach(canal, bank, end, segment)
             inner = edge_m(spec, bank) + PATCH_CLEARANCE_M
             outer = edge_m(spec, bank) + belt_width(spec) + PATCH_OVERSHOOT_M
             points = split_interval(rng, start, end)
@@ -692,9 +737,13 @@ NAME_STEMS = {"居民生活污水": "居民点", "网箱养殖": "网箱养殖�
               "其他": "其他风险点"}
 CONTACTS = ("张某", "李某", "王某", "赵某", "刘某", "陈某", "杨某", "黄某", "周某", "吴某")
 RISK_HEADER = ("序号", "名称", "类型", "经度", "纬度", "乡镇", "联系人", "描述")
+MANAGEMENT_CLASS = (10, 40)  # inside the management area (every open-channel edge >= 55 m)
+FAR_CLASS = (60_000, 60_000)
 #: Offset classes (metres from the centreline) and how many rows use each.
-OFFSET_CLASSES = (((10, 40), 4), ((60, 200), 13), ((200, 700), 12), ((700, 1500), 13),
-                  ((1500, 3000), 15), ((60_000, 60_000), 3))
+OFFSET_CLASSES = ((MANAGEMENT_CLASS, 4), ((60, 200), 13), ((200, 700), 12), ((700, 1500), 13),
+                  ((1500, 3000), 15), (FAR_CLASS, 3))
+#: Rows (序号) whose coordinates are spoilt on purpose.
+RISK_DAMAGED_COORDS = (7, 19, 26, 33, 41)
 #: Rows (序号) with deliberate problems, and what is wrong with them.
 RISK_QUIRKS = {
     7: "经度、纬度均为空",
@@ -757,10 +806,24 @@ def risk_position(rng: np.random.Generator, canal: Canal,
     while True:
         along_m = float(rng.uniform(300.0, canal.length - 300.0))
         spec = SEGMENTS[canal.segment_at(along_m)]
-        if high > 50 or spec.structure == "明渠":  # management-area points on open channel
+        if (low, high) != MANAGEMENT_CLASS or spec.structure == "明渠":
             break
     bank = BANK_LEFT if rng.random() < 0.5 else BANK_RIGHT
     return along_m, round(float(rng.uniform(low, high))), bank
+
+
+def keep_apart(classes: list[tuple[int, int]], damaged: Sequence[int]) -> None:
+    """Swap special offset classes (management area, far away) off the damaged rows.
+
+    Rows whose coordinates are spoilt on purpose would otherwise hide one of the few
+    management-area or far-away points.
+    """
+    ordinary = [i for i, c in enumerate(classes) if c not in (MANAGEMENT_CLASS, FAR_CLASS)]
+    spare = [i for i in ordinary if i not in damaged]
+    for row in damaged:
+        if row not in ordinary:
+            swap = spare.pop(0)
+            classes[row], classes[swap] = classes[swap], classes[row]
 
 
 def build_risk_rows(rng: np.random.Generator, canal: Canal,
@@ -768,6 +831,7 @@ def build_risk_rows(rng: np.random.Generator, canal: Canal,
     """About 60 synthetic risk-source rows, with the deliberate quirks in ``RISK_QUIRKS``."""
     classes = [bounds for bounds, count in OFFSET_CLASSES for _ in range(count)]
     classes = [classes[i] for i in rng.permutation(len(classes))]
+    keep_apart(classes, damaged=[n - 1 for n in RISK_DAMAGED_COORDS])
     types = [RISK_TYPES[i % len(RISK_TYPES)] for i in rng.permutation(len(classes))]
     rows = []
     for number, ((low, high), kind) in enumerate(zip(classes, types, strict=True), start=1):
@@ -776,12 +840,15 @@ def build_risk_rows(rng: np.random.Generator, canal: Canal,
         lon, lat = to_lonlat(xy[None, :])[0].tolist()
         style = str(rng.choice(["decimal", "symbols", "chinese", "colon"],
                                p=[0.6, 0.2, 0.15, 0.05]))
-        if high <= 50 or number in RISK_QUIRKS:  # exact positions stay decimal
+        if (low, high) == MANAGEMENT_CLASS or number in RISK_QUIRKS:  # keep these exact
             style = "decimal"
         lon_text, lat_text = format_coordinates(style, lon, lat)
         place = f"{bank}{stake(CHAINAGE_START_M + along_m)}"
-        where = (f"距总干渠约{offset / 1000:.0f} km（示意）" if offset >= 10_000
-                 else f"位于总干渠{place}附近，距中心线约{offset} m（示意）")
+        where = f"位于总干渠{place}附近，距中心线约{offset} m（示意）"
+        if (low, high) == FAR_CLASS:  # the nearest part of the canal may be elsewhere
+            nearest_m = canal.line.distance(Point(xy))
+            _require(nearest_m > 50_000, "far-away risk source within 50 km")
+            where = f"距总干渠约{nearest_m / 1000:.0f} km（示意）"
         rows.append([
             str(number), f"示意{NAME_STEMS.get(kind, kind)}{number:02d}", kind, lon_text, lat_text,
             township_of(Point(xy), townships), CONTACTS[int(rng.integers(len(CONTACTS)))], where,
@@ -941,10 +1008,11 @@ segments and {urban:.0f} m wide in the urban (城区) segment S05. The belt is t
 {overshoot:.0f} m beyond the belt's outer edge (and starts {clearance_cm:.0f} cm outside the
 management edge so that rounding never puts forest inside it). Within a segment, neighbouring
 patches touch or overlap by 2–5 m. At a segment junction where the management edge steps
-outward, the patch on the wider-edge side reaches {junction_overlap:.0f} m back over the narrower side
-and the narrower side's patch stops {clearance_cm:.0f} cm short; where the edge is the same they touch. Patch ids run along the left
-bank first (F0001…), then the right bank. Healthy stands have 保存率 0.75–0.98 and 郁闭度
-0.45–0.9; a weak stand is 保存率 < 0.7 or 郁闭度 < 0.4. A gap (断档) is a stretch of at least
+outward, the patch on the wider-edge side reaches {junction_overlap:.0f} m back over the
+narrower side and the narrower side's patch stops {clearance_cm:.0f} cm short; where the edge
+is the same they touch. Patch ids run along the left bank first (F0001…), then the right bank.
+Healthy stands have 保存率 0.75–0.98 and 郁闭度 0.45–0.9; a weak stand is 保存率 < 0.7 or
+郁闭度 < 0.4. A gap (断档) is a stretch of at least
 {min_gap:.0f} m with no forest at all on that bank; every gap here is on one bank only, the other
 bank being forested.
 
@@ -953,17 +1021,20 @@ bank being forested.
 The bow-tie patches are self-intersecting: their ring crosses itself at the downstream end
 (over the first {bowtie:.0f} m of the next patch). `shapely.make_valid` turns each into a
 polygon that still covers its whole stretch. All other polygons in all files are valid.
+Forest patches carry no bank or chainage property: derive them from the geometry and compare
+with `forest_expected.csv`.
 
 ## Risk sources (risk_sources.csv, risk_sources_gbk.csv)
 
 Points lie at designed distances from the centreline on both banks: {n_mgmt} inside the
 management area (10–40 m, always in decimal degrees), most between 60 and 3000 m, and 3
-about 60 km away. Each `描述` (unless overwritten below) says the designed bank, stake and
+placed 60 km off the canal (50–60 km from its nearest point, beyond geo_guard's 50 km
+"far from canal" flag). Each `描述` (unless overwritten below) says the designed bank, stake and
 distance. Coordinates are decimal degrees or DMS strings in three spellings
-(`112°31′45.6″`, `东经112度31分45秒` / `北纬…`, `112:31:45`); DMS are rounded to 0.1″ or 1″
-(up to about 30 m). `乡镇` is the township holding the designed point, empty outside the study
-area. `类型` keeps the field teams' raw spellings (养猪场, 养殖场, 排水口, 排污口, 固废堆存,
-其他 …) for normalisation tests.
+(`112°31′45.6″`, `东经112度31分45秒` / `北纬…`, `112:31:45`); DMS are rounded to 0.1″ or
+1″ (off by up to about 15 m). `乡镇` is the township holding the designed point, empty outside
+the study area. `类型` keeps the field teams' raw spellings (养猪场, 养殖场, 排水口, 排污口,
+固废堆存, 其他 …) for normalisation tests.
 
 Rows with deliberate problems:
 
@@ -980,10 +1051,11 @@ def write_readme(path: Path, canal: Canal, stretches: Sequence[Stretch],
     quirks = markdown_table(["序号", "problem"], sorted(RISK_QUIRKS.items()))
     text = README_TEMPLATE.format(
         seed=SEED, files_table=files_table(canal, counts),
-        n_mgmt=dict(OFFSET_CLASSES)[(10, 40)],
+        n_mgmt=dict(OFFSET_CLASSES)[MANAGEMENT_CLASS],
         segment_table=segment_table(canal), defects_table=defects_table(stretches),
         rural=BELT_WIDTH_RURAL_M, urban=BELT_WIDTH_URBAN_M, overshoot=PATCH_OVERSHOOT_M,
-        clearance_cm=PATCH_CLEARANCE_M * 100, junction_overlap=JUNCTION_OVERLAP_M, min_gap=MIN_GAP_M, bowtie=BOWTIE_EXTENSION_M,
+        clearance_cm=PATCH_CLEARANCE_M * 100, junction_overlap=JUNCTION_OVERLAP_M,
+        min_gap=MIN_GAP_M, bowtie=BOWTIE_EXTENSION_M,
         quirks_table=quirks,
     )
     path.write_text(text, encoding="utf-8")
@@ -995,7 +1067,7 @@ def write_readme(path: Path, canal: Canal, stretches: Sequence[Stretch],
 
 
 def check_canal(canal: Canal, features: Sequence[dict]) -> None:
-    """Length, joins, GK zone and the study-area crossing of the written canal."""
+    """Length, exact joins, vertex spacing and Gauss-Kruger zone of the written canal."""
     _require(34_000 <= canal.length <= 36_000, f"canal length {canal.length:.1f} m")
     for first, second in itertools.pairwise(features):
         _require(first["geometry"]["coordinates"][-1] == second["geometry"]["coordinates"][0],
@@ -1006,8 +1078,21 @@ def check_canal(canal: Canal, features: Sequence[dict]) -> None:
     _require(spacing.min() > 50 and spacing.max() <= 100, "vertex spacing 50-100 m")
 
 
+def check_gap_design(canal: Canal) -> None:
+    """Gaps 80-400 m, >= 1 km apart and from the canal ends; the short break < 50 m."""
+    for gap in GAPS:
+        _require(80 <= gap.to_m - gap.from_m <= 400, f"gap at {gap.from_m} length")
+        _require(gap.from_m >= 1_000 and gap.to_m <= canal.length - 1_000, "gap near an end")
+    for first, second in itertools.pairwise(sorted(GAPS, key=lambda g: g.from_m)):
+        _require(second.from_m - first.to_m >= 1_000, "gaps closer than 1 km")
+    _require(SHORT_BREAK.to_m - SHORT_BREAK.from_m < MIN_GAP_M, "short break too long")
+
+
 def check_forest(canal: Canal, patches: Sequence[Patch], written: Sequence[dict]) -> None:
-    """Validity, management-area clearance, gaps and full coverage elsewhere."""
+    """Validity, weak stands, management-area clearance, gaps and coverage elsewhere."""
+    check_gap_design(canal)
+    weak = [p.forest_id for p in patches if p.survival < 0.7 or p.canopy < 0.4]
+    _require(len(weak) == len(WEAK_STANDS), f"weak stands {weak}")
     polygons = [read_back(f) for f in written]
     invalid = [p.forest_id for p, g in zip(patches, polygons, strict=True) if not g.is_valid]
     _require(invalid == [p.forest_id for p in patches if p.invalid], "exactly the bow-ties")
@@ -1044,51 +1129,69 @@ def check_forest(canal: Canal, patches: Sequence[Patch], written: Sequence[dict]
 # --------------------------------------------------------------------------------------
 
 
-def generate(out_dir: Path) -> None:
-    """Create every sample file in ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(SEED)
-
+def write_canal(out_dir: Path) -> Canal:
+    """Build, check and write ``canal.geojson``."""
     canal = build_canal()
-    canal_json = canal_features(canal)
-    check_canal(canal, canal_json)
-    write_geojson(out_dir / "canal.geojson", "canal", canal_json)
+    features = canal_features(canal)
+    check_canal(canal, features)
+    write_geojson(out_dir / "canal.geojson", "canal", features)
+    return canal
 
-    study = build_study_area(canal)
-    crossings = canal.line.intersection(study.exterior)
+
+def write_divisions(out_dir: Path, rng: np.random.Generator, canal: Canal) -> list[Polygon]:
+    """Build, check and write the study area, townships and villages; return townships."""
+    study, townships, villages = build_divisions(rng, canal)
+    check_divisions(study, townships, villages)
+    crossings = canal.line.intersection(round_trip(study).exterior)
     _require(len(shapely.get_parts(crossings)) == 2, "canal must enter and leave the study area")
     write_geojson(out_dir / "study_area.geojson", "study_area",
                   [feature({"name": "示意研究区"}, polygon_json(study))])
-
-    townships = build_townships(canal, study)
     write_geojson(out_dir / "townships.geojson", "townships", [
         feature({"township": name, "code": f"T{k + 1:02d}"}, polygon_json(poly))
         for k, (name, poly) in enumerate(zip(TOWNSHIP_NAMES, townships, strict=True))
     ])
-    village_features = []
-    for k, township in enumerate(townships):
-        villages = build_villages(rng, canal, township, VILLAGES_PER_TOWNSHIP[k])
-        for v, village in enumerate(villages):
-            properties = {"township": TOWNSHIP_NAMES[k],
-                          "village": f"{TOWNSHIP_SHORT[k]}{VILLAGE_NUMERALS[v]}村（示意）",
-                          "code": f"T{k + 1:02d}-V{v + 1:02d}"}
-            village_features.append(feature(properties, polygon_json(village)))
-    check_partition(study, [read_back(f) for f in village_features], "villages in study area")
-    write_geojson(out_dir / "villages.geojson", "villages", village_features)
+    write_geojson(out_dir / "villages.geojson", "villages", [
+        feature({"township": TOWNSHIP_NAMES[k],
+                 "village": f"{TOWNSHIP_SHORT[k]}{VILLAGE_NUMERALS[v]}村（示意）",
+                 "code": f"T{k + 1:02d}-V{v + 1:02d}"}, polygon_json(village))
+        for k, pieces in enumerate(villages) for v, village in enumerate(pieces)
+    ])
+    return [round_trip(t) for t in townships]
 
+
+def write_forest(out_dir: Path, rng: np.random.Generator,
+                 canal: Canal) -> tuple[list[Patch], list[Stretch]]:
+    """Build, check and write ``forest.geojson`` and ``forest_expected.csv``."""
     patches = build_patches(rng, canal)
-    stretches = [*GAPS, SHORT_BREAK, *make_weak(patches), *make_invalid(canal, patches)]
-    forest_json = forest_features(patches)
-    check_forest(canal, patches, forest_json)
-    write_geojson(out_dir / "forest.geojson", "forest", forest_json)
+    weak = sorted(make_weak(patches), key=lambda s: s.from_m)
+    invalid = sorted(make_invalid(canal, patches), key=lambda s: s.from_m)
+    stretches = [*GAPS, SHORT_BREAK, *weak, *invalid]
+    features = forest_features(patches)
+    check_forest(canal, patches, features)
+    write_geojson(out_dir / "forest.geojson", "forest", features)
     write_csv(out_dir / "forest_expected.csv", EXPECTED_HEADER, expected_rows(stretches),
               "utf-8-sig", "\n")
+    return patches, stretches
 
-    risk_rows = build_risk_rows(rng, canal, townships)
-    write_csv(out_dir / "risk_sources.csv", RISK_HEADER, risk_rows, "utf-8-sig")
-    write_csv(out_dir / "risk_sources_gbk.csv", RISK_HEADER, risk_rows, "gbk")
 
-    counts = {"villages": len(village_features), "patches": len(patches), "risk": len(risk_rows)}
+def write_risk_sources(out_dir: Path, rng: np.random.Generator, canal: Canal,
+                       townships: Sequence[Polygon]) -> list[list[str]]:
+    """Write the risk-source table as UTF-8 with BOM and as GBK."""
+    rows = build_risk_rows(rng, canal, townships)
+    write_csv(out_dir / "risk_sources.csv", RISK_HEADER, rows, "utf-8-sig")
+    write_csv(out_dir / "risk_sources_gbk.csv", RISK_HEADER, rows, "gbk")
+    return rows
+
+
+def generate(out_dir: Path) -> None:
+    """Create every sample file and the README in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    canal = write_canal(out_dir)
+    townships = write_divisions(out_dir, rng, canal)
+    patches, stretches = write_forest(out_dir, rng, canal)
+    rows = write_risk_sources(out_dir, rng, canal, townships)
+    counts = {"villages": sum(VILLAGES_PER_TOWNSHIP), "patches": len(patches), "risk": len(rows)}
     write_readme(out_dir / "README.md", canal, stretches, counts)
 
 

@@ -65,6 +65,7 @@ def one(text: object, axis: str = "lon") -> tuple[float, str]:
         ("112°31'45.6\"E", 112 + 31 / 60 + 45.6 / 3600),
         ("112° 31' 45''", D),
         ("112º31’45”", D),  # ordinal º and smart quotes from Word/WeChat
+        ("112°31ʹ45ʺ", D),  # modifier-letter primes
         ("112 31 45", D),
         ("112:31:45", D),
         ("112度31分45秒", D),
@@ -147,6 +148,7 @@ def test_parse_full_width(text: str, expected: float) -> None:
         ("E112.5W", unparseable("E112.5W")),
         ("112.5,33.0", unparseable("112.5,33.0")),  # both coordinates in one cell
         (True, unparseable("True")),  # a checkbox is not a coordinate
+        ([112, 31], unparseable("[112, 31]")),
         (
             "112,500",
             "逗号含义不明 '112,500'，小数请用点号 / ambiguous comma in '112,500'; use a dot "
@@ -405,6 +407,16 @@ def test_read_csv_trailing_separators_and_short_lines(tmp_path: Path) -> None:
     df = read_table(path)
     assert list(df.columns) == ["经度", "纬度", "备注"]
     assert df.to_numpy().tolist() == [["112.5", "33.0", "a"], ["112.6", "33.1", ""]]
+
+
+def test_read_csv_keeps_empty_rows_between_records(tmp_path: Path) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text("经度,纬度,,\n112.5,33.0,,\n,,,\n112.6,33.1,,\n,,,\n,,,\n", encoding="utf-8")
+    df = read_table(path)
+    # the empty record in the middle stays (and is reported); trailing ones and the empty
+    # unnamed columns are Excel's formatting leftovers
+    assert df.to_dict("list") == {"经度": ["112.5", "", "112.6"], "纬度": ["33.0", "", "33.1"]}
+    assert coordinates_from_table(df).reason.tolist() == ["", REASON_EMPTY, ""]
 
 
 def _write_xlsx(path: Path) -> None:

@@ -1,0 +1,436 @@
+"""Classify risk sources: zone, distance, chainage, stake and bank for every input row.
+
+Every input row comes out once, in input order, with its columns kept and these added:
+``zone``, ``zone_level``, ``distance_m`` (to the centerline), ``chainage_m``, ``stake``,
+``bank``, ``segment_id``, WGS84 ``lon``/``lat``, ``source_type`` (the seed's category),
+``status`` (``ok``/``invalid``) and ``reason``; ``township``/``village`` with an admin layer.
+An input column whose name clashes with one of these is kept as ``<name>_input``.
+
+Zones are tested strictest first and a point on a boundary counts as inside, so **a point
+exactly on the line between two zones belongs to the stricter zone**. Lines and polygons
+take the strictest zone they touch, and ``inside_L0`` … ``inside_L3`` give their length
+(m) or area (m²) inside each level.
+
+The hot path has no Python loop per point: prepared polygons answer point-in-zone for all
+points at once (:class:`ZoneIndex`), and :meth:`geo_guard.canal.Canal.locate` projects all
+points onto their nearest centerline edge with numpy.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from geo_guard import Canal, load_rules
+>>> canal = Canal.from_file("data/boundaries/canal.geojson")
+>>> rules = load_rules("data/boundaries/zone_rules.example.toml")
+>>> table = pd.DataFrame({"名称": ["示意点"], "类型": ["养猪场"],
+...                       "经度": [112.30], "纬度": [33.00]})
+>>> out = classify(table, canal, rules)
+>>> out[["source_type", "status"]].values.tolist()
+[['畜禽养殖', 'ok']]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from ._errors import InputFileError
+from .canal import Canal
+from .coords import coordinates_from_table
+from .crs import with_input_crs
+from .rules import ZoneRules
+from .settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
+from .source_types import normalise_source_types
+from .zones import build_zones, polygonal
+
+logger = logging.getLogger(__name__)
+
+ADDED_COLUMNS = (
+    "zone", "zone_level", "distance_m", "chainage_m", "stake", "bank", "segment_id",
+    "lon", "lat", "source_type", "status", "reason",
+)
+ADMIN_COLUMNS = ("township", "village")
+
+#: Headers that hold the risk-source type, best first.
+TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type")
+TOWNSHIP_HEADERS = ("township", "乡镇", "乡镇(街道)", "乡镇（街道）", "乡镇街道", "街道", "town")
+VILLAGE_HEADERS = ("village", "行政村", "村", "社区", "村(社区)", "村（社区）")
+
+BOTH_BANKS = "两岸"
+REASON_EMPTY_GEOMETRY = "几何为空 / empty geometry"
+REASON_REPAIRED = "几何无效，已修复 / invalid geometry repaired"
+
+
+@dataclass(frozen=True)
+class ZoneIndex:
+    """Zone polygons per level in a metric CRS, prepared for fast tests, strictest first.
+
+    Levels do not overlap: each excludes the stricter ones, so an area or length inside a
+    level is counted once.
+    """
+
+    levels: np.ndarray
+    geometries: np.ndarray
+    crs: pyproj.CRS
+
+    @classmethod
+    def from_zones(cls, zones: gpd.GeoDataFrame, crs: Any) -> ZoneIndex:
+        """Build from zone polygons with a ``zone_level`` (or Chinese ``zone``) column.
+
+        Examples
+        --------
+        >>> index = ZoneIndex.from_zones(build_zones(canal, rules), canal.metric_crs)  # doctest: +SKIP
+        """
+        levels = _zone_levels(zones)
+        frame = with_input_crs(zones, None, "zones").to_crs(crs)
+        geoms = shapely.make_valid(frame.geometry.values)
+        found = sorted(set(levels.tolist()) - {OUTSIDE_LEVEL})
+        merged, stricter = [], None
+        for level in found:
+            union = shapely.union_all(polygonal(geoms[levels == level]))
+            own = union if stricter is None else polygonal(shapely.difference(union, stricter))
+            stricter = union if stricter is None else shapely.union(stricter, union)
+            merged.append(own)
+        array = np.array(merged, dtype=object)
+        shapely.prepare(array)
+        return cls(np.array(found, dtype=np.int64), array, pyproj.CRS.from_user_input(crs))
+
+    def level_of_points(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Strictest level containing each point (boundary counts as inside); 9 outside.
+
+        Examples
+        --------
+        >>> index.level_of_points(np.array([x0]), np.array([y0]))  # doctest: +SKIP
+        array([1])
+        """
+        level = np.full(len(x), OUTSIDE_LEVEL, dtype=np.int64)
+        todo = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        for value, geom in zip(self.levels, self.geometries, strict=True):
+            if len(todo) == 0:
+                break
+            hit = shapely.intersects_xy(geom, x[todo], y[todo])
+            level[todo[hit]] = value
+            todo = todo[~hit]
+        return level
+
+    def level_of_shapes(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Strictest level each geometry touches, and its measure inside every level.
+
+        Returns
+        -------
+        level : ndarray of int
+        inside : ndarray of shape (n, len(levels))
+            Area (polygons) or length (lines) inside each level; 0 for points.
+        """
+        level = np.full(len(geoms), OUTSIDE_LEVEL, dtype=np.int64)
+        inside = np.zeros((len(geoms), len(self.levels)))
+        areal = np.isin(shapely.get_type_id(geoms), (3, 6))
+        for j, (value, zone) in enumerate(zip(self.levels, self.geometries, strict=True)):
+            hit = shapely.intersects(zone, geoms)
+            level[hit & (level == OUTSIDE_LEVEL)] = value
+            if hit.any():
+                part = shapely.intersection(geoms[hit], zone)
+                inside[hit, j] = np.where(areal[hit], shapely.area(part), shapely.length(part))
+        return level, inside
+
+
+def zone_index(canal: Canal, rules: ZoneRules | None = None,
+               zones: gpd.GeoDataFrame | None = None) -> ZoneIndex:
+    """Zones to classify against: given polygons, or built from the canal and rules.
+
+    Examples
+    --------
+    >>> zone_index(canal, rules).levels.tolist()  # doctest: +SKIP
+    [0, 1, 2, 3]
+    """
+    if zones is None:
+        if rules is None:
+            raise InputFileError("no zones: give a rules file (--rules) or a zones file (--zones)")
+        zones = build_zones(canal, rules, crs=canal.metric_crs)
+    return ZoneIndex.from_zones(zones, canal.metric_crs)
+
+
+def classify(
+    sources: pd.DataFrame | gpd.GeoDataFrame,
+    canal: Canal,
+    rules: ZoneRules | None = None,
+    *,
+    zones: gpd.GeoDataFrame | ZoneIndex | None = None,
+    crs: Any = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    type_col: str | None = None,
+    admin: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Classify every row of a risk-source table or vector layer.
+
+    Parameters
+    ----------
+    sources : DataFrame or GeoDataFrame
+        A table with coordinate columns (经度/纬度, lon/lat, x/y …), or features of any
+        geometry type. Not modified.
+    canal : Canal
+    rules : ZoneRules, optional
+        Builds the zones when ``zones`` is not given.
+    zones : GeoDataFrame or ZoneIndex, optional
+        Zone polygons with ``zone_level`` (e.g. an officially published delineation).
+    crs : optional
+        CRS of the sources' coordinates: ``wgs84`` (default for tables), ``cgcs2000``,
+        ``gcj02``, ``bd09`` or any EPSG code; overrides a vector file's CRS.
+    lon_col, lat_col : str, optional
+        Coordinate columns of a table when the headers are not recognised.
+    type_col : str, optional
+        Column holding the risk-source type (default: 类型, 风险源类型, type …).
+    admin : GeoDataFrame, optional
+        Township/village polygons (columns ``township``/``village`` or 乡镇/行政村).
+
+    Returns
+    -------
+    GeoDataFrame
+        Same rows, same order, same index; input columns then the added ones. Tables get
+        WGS84 point geometry (empty where invalid); vector input keeps its geometry.
+
+    Examples
+    --------
+    >>> out = classify(table, canal, rules)  # doctest: +SKIP
+    """
+    index = zones if isinstance(zones, ZoneIndex) else zone_index(canal, rules, zones)
+    if isinstance(sources, gpd.GeoDataFrame):
+        frame, placed = _place_features(sources, canal, index, crs)
+    else:
+        frame, placed = _place_table(sources, canal, index, crs, lon_col, lat_col)
+    out = _rename_clashes(frame)
+    for column, values in placed.items():
+        out[column] = values
+    out["source_type"] = _source_types(sources, type_col)
+    if admin is not None:
+        for column, values in _admin_join(admin, placed["_x"], placed["_y"], canal).items():
+            out[column] = values
+    out = out.drop(columns=["_x", "_y"])
+    ordered = [c for c in frame.columns if c != frame.geometry.name] if isinstance(
+        frame, gpd.GeoDataFrame) else list(frame.columns)
+    ordered = [f"{c}_input" if c in ADDED_COLUMNS + ADMIN_COLUMNS else c for c in ordered]
+    extra = [c for c in out.columns if c.startswith("inside_L")]
+    admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
+    columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
+    return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=out.crs)
+
+
+def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Row counts per zone level, per source type and of invalid rows.
+
+    Examples
+    --------
+    >>> summarise(out)["zone"].columns.tolist()  # doctest: +SKIP
+    ['zone_level', 'zone', 'rows']
+    """
+    ok = result[result["status"] == "ok"]
+    by_zone = (ok.groupby(["zone_level", "zone"], sort=True).size().rename("rows")
+               .reset_index())
+    by_type = (ok.groupby("source_type").size().rename("rows").reset_index()
+               .sort_values("rows", ascending=False, ignore_index=True))
+    cross = pd.crosstab(ok["source_type"], ok["zone"]) if len(ok) else pd.DataFrame()
+    invalid = result.loc[result["status"] != "ok", ["reason"]].assign(
+        row=lambda d: np.flatnonzero(result["status"].to_numpy() != "ok") + 1)[["row", "reason"]]
+    return {"zone": by_zone, "source_type": by_type, "type_by_zone": cross, "invalid": invalid}
+
+
+# ------------------------------------------------------------------ placing rows
+def _place_table(
+    table: pd.DataFrame, canal: Canal, index: ZoneIndex, crs: Any,
+    lon_col: str | None, lat_col: str | None,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    coords = coordinates_from_table(table, lon_col=lon_col, lat_col=lat_col, crs=crs)
+    to_metric = pyproj.Transformer.from_crs(4326, canal.metric_crs, always_xy=True)
+    x, y = to_metric.transform(coords.lon, coords.lat)
+    ok = coords.ok
+    x, y = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
+    placed = _place_points(canal, index, x, y)
+    placed.update(lon=coords.lon, lat=coords.lat, status=coords.status.copy(),
+                  reason=coords.reason.copy())
+    _flag_far(placed)
+    geometry = shapely.points(coords.lon, coords.lat)
+    geometry[~ok] = None
+    frame = gpd.GeoDataFrame(table.copy(), geometry=gpd.GeoSeries(geometry, index=table.index),
+                             crs="EPSG:4326")
+    return frame, placed
+
+
+def _place_features(
+    features: gpd.GeoDataFrame, canal: Canal, index: ZoneIndex, crs: Any,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    frame = with_input_crs(features, crs, "sources")
+    n = len(frame)
+    geoms = frame.to_crs(canal.metric_crs).geometry.values
+    status = np.full(n, "ok", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    status[missing], reason[missing] = "invalid", REASON_EMPTY_GEOMETRY
+    broken = ~missing & ~shapely.is_valid(geoms)
+    if broken.any():
+        geoms = geoms.copy()
+        geoms[broken] = shapely.make_valid(geoms[broken])
+        reason[broken] = REASON_REPAIRED
+    present = np.flatnonzero(~missing)
+    is_point = np.zeros(n, dtype=bool)
+    is_point[present] = shapely.get_type_id(geoms[present]) == 0
+    anchor = np.full(n, None, dtype=object)
+    anchor[present] = shapely.point_on_surface(geoms[present])
+    xy = np.full((n, 2), np.nan)
+    xy[present] = shapely.get_coordinates(anchor[present])
+    placed = _place_points(canal, index, xy[:, 0], xy[:, 1])
+    shapes = np.flatnonzero(~missing & ~is_point)
+    if len(shapes):
+        _place_shapes(canal, index, geoms[shapes], shapes, placed)
+    lon, lat = pyproj.Transformer.from_crs(canal.metric_crs, 4326, always_xy=True).transform(
+        xy[:, 0], xy[:, 1])
+    placed.update(lon=lon, lat=lat, status=status, reason=reason)
+    _flag_far(placed)
+    return frame, placed
+
+
+def _place_points(canal: Canal, index: ZoneIndex, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """The vectorised core: zone, distance, chainage, stake, bank and segment per point."""
+    level = index.level_of_points(x, y)
+    loc = canal.locate(x, y)
+    valid = np.isfinite(loc.distance_m)
+    segment_ids = np.append(canal.segments["segment_id"].to_numpy(dtype=object), "")
+    return {
+        "zone": _zone_names(level, valid),
+        "zone_level": pd.arrays.IntegerArray(level, ~valid),
+        "distance_m": loc.distance_m,
+        "chainage_m": loc.chainage_m,
+        "stake": _stakes(canal, loc.chainage_m),
+        "bank": loc.banks(),
+        "segment_id": segment_ids[loc.segment_index],
+        "_x": x,
+        "_y": y,
+    }
+
+
+def _place_shapes(canal: Canal, index: ZoneIndex, geoms: np.ndarray, rows: np.ndarray,
+                  placed: dict[str, Any]) -> None:
+    """Lines and polygons: strictest zone touched, measure inside each level, nearest place."""
+    level, inside = index.level_of_shapes(geoms)
+    placed["zone"][rows] = _zone_names(level, np.ones(len(rows), dtype=bool))
+    placed["zone_level"][rows] = level
+    for j, value in enumerate(index.levels):
+        column = placed.setdefault(f"inside_L{value}", np.zeros(len(placed["zone"])))
+        column[rows] = inside[:, j]
+    # The place on the canal is where the feature comes nearest to the centerline.
+    nearest = shapely.get_coordinates(shapely.shortest_line(geoms, canal.line)).reshape(-1, 2, 2)
+    loc = canal.locate(nearest[:, 0, 0], nearest[:, 0, 1])
+    placed["distance_m"][rows] = shapely.distance(geoms, canal.line)
+    placed["chainage_m"][rows] = loc.chainage_m
+    placed["stake"][rows] = _stakes(canal, loc.chainage_m)
+    bank = loc.banks()
+    bank[shapely.intersects(geoms, canal.line)] = BOTH_BANKS
+    placed["bank"][rows] = bank
+    placed["segment_id"][rows] = canal.segments["segment_id"].to_numpy(dtype=object)[
+        loc.segment_index]
+
+
+def _zone_names(level: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    lookup = np.full(OUTSIDE_LEVEL + 1, "", dtype=object)
+    for value, name in ZONE_NAMES.items():
+        lookup[value] = name
+    return np.where(valid, lookup[level], "")
+
+
+def _stakes(canal: Canal, chainage: np.ndarray) -> np.ndarray:
+    """Stakes formatted once per distinct metre: a million points share few thousand."""
+    out = np.full(len(chainage), "", dtype=object)
+    ok = np.isfinite(chainage)
+    if ok.any():
+        metres, inverse = np.unique(np.round(chainage[ok]), return_inverse=True)
+        from .stakes import format_stakes
+
+        out[ok] = format_stakes(metres, prefix=canal.stake_prefix)[inverse]
+    return out
+
+
+def _flag_far(placed: dict[str, Any]) -> None:
+    far = np.nan_to_num(placed["distance_m"], nan=0.0) > FAR_FROM_CANAL_M
+    for i in np.flatnonzero(far):
+        km = placed["distance_m"][i] / 1000
+        note = (f"距总干渠 {km:.1f} 公里，超过 {FAR_FROM_CANAL_M / 1000:.0f} 公里，请核实坐标 / "
+                f"{km:.1f} km from the canal (over {FAR_FROM_CANAL_M / 1000:.0f} km); "
+                "check the coordinates")
+        placed["reason"][i] = f"{placed['reason'][i]}; {note}" if placed["reason"][i] else note
+
+
+# ------------------------------------------------------------------ columns
+def _rename_clashes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    names = set(ADDED_COLUMNS + ADMIN_COLUMNS)
+    renamed = {c: f"{c}_input" for c in frame.columns
+               if c in names and c != frame.geometry.name}
+    out = frame.rename(columns=renamed)
+    if frame.geometry.name != "geometry":
+        out = out.rename_geometry("geometry")
+    return out
+
+
+def _source_types(sources: pd.DataFrame, type_col: str | None) -> np.ndarray:
+    column = type_col or _find_column(sources.columns, TYPE_HEADERS)
+    if type_col is not None and type_col not in sources.columns:
+        raise InputFileError(f"no column '{type_col}' for --type-col; the columns are: "
+                             f"{', '.join(map(str, sources.columns))}")
+    if column is None:
+        return np.full(len(sources), "其他", dtype=object)
+    return normalise_source_types(sources[column])
+
+
+def _find_column(columns: Sequence[Any], headers: Sequence[str]) -> str | None:
+    lowered = {str(c).strip().lower(): c for c in columns}
+    for header in headers:
+        if header.lower() in lowered:
+            return lowered[header.lower()]
+    return None
+
+
+def _zone_levels(zones: gpd.GeoDataFrame) -> np.ndarray:
+    if "zone_level" in zones:
+        levels = pd.to_numeric(zones["zone_level"], errors="coerce")
+    else:
+        column = _find_column(zones.columns, ("zone", "级别", "保护区级别", "分区"))
+        if column is None:
+            raise InputFileError("the zones file needs a zone_level column (0 管理范围, 1 一级, "
+                                 "2 二级, 3 准保护区) or a zone column with those names")
+        names = {name: level for level, name in ZONE_NAMES.items()}
+        names.update({"一级": 1, "二级": 2, "准": 3, "准保护": 3})
+        levels = zones[column].map(lambda v: names.get(str(v).strip()))
+    if levels.isna().any():
+        raise InputFileError(f"the zones file has {int(levels.isna().sum())} feature(s) without a "
+                             "known zone level; use 0, 1, 2, 3 or 管理范围/一级保护区/二级保护区/准保护区")
+    return levels.to_numpy(dtype=np.int64)
+
+
+def _admin_join(admin: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray,
+                canal: Canal) -> dict[str, np.ndarray]:
+    """Township and village of each point by a spatial join (first polygon that holds it)."""
+    frame = with_input_crs(admin, None, "admin").to_crs(canal.metric_crs)
+    township = _find_column(frame.columns, TOWNSHIP_HEADERS)
+    village = _find_column(frame.columns, VILLAGE_HEADERS)
+    if township is None and village is None:
+        raise InputFileError("the admin file needs a township (乡镇) or village (行政村) column; "
+                             f"it has: {', '.join(map(str, frame.columns))}")
+    tree = shapely.STRtree(shapely.make_valid(frame.geometry.values))
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    hit_point, hit_polygon = tree.query(shapely.points(x[ok], y[ok]), predicate="intersects")
+    first = np.full(len(x), -1, dtype=np.int64)
+    # query returns pairs sorted by point; keep the first polygon per point
+    unique_points, first_pair = np.unique(hit_point, return_index=True)
+    first[ok[unique_points]] = hit_polygon[first_pair]
+    out = {}
+    for name, column in (("township", township), ("village", village)):
+        if column is not None:
+            values = np.append(frame[column].astype(str).to_numpy(dtype=object), "")
+            out[name] = values[first]
+    return out
