@@ -158,7 +158,8 @@ class Canal:
 
         Examples
         --------
-        >>> canal = Canal.from_file("data/boundaries/canal.geojson")  # doctest: +SKIP
+        >>> Canal.from_file("data/boundaries/canal.geojson").segments["segment_id"].iloc[0]
+        'S01'
         """
         frame = read_vector(path, layer=layer, engine=engine)
         return cls.from_frame(
@@ -285,8 +286,8 @@ class Canal:
 
         Examples
         --------
-        >>> canal.chainage_at([0.0, 500.0]).tolist()  # doctest: +SKIP
-        [12000.0, 12500.0]
+        >>> canal.chainage_at([0.0, 500.0]).tolist()  # the sample starts at K95+000
+        [95000.0, 95500.0]
         """
         m = np.asarray(measure_m, dtype=float)
         mc, cc = self._cal_measure, self._cal_chainage
@@ -316,7 +317,7 @@ class Canal:
 
         Examples
         --------
-        >>> canal.stake(12345.0)  # doctest: +SKIP
+        >>> canal.stake(12345.0)
         'K12+345'
         """
         return str(format_stakes([chainage_m], prefix=self.stake_prefix, decimals=decimals)[0])
@@ -342,8 +343,10 @@ class Canal:
 
         Examples
         --------
-        >>> canal.locate([500250.0], [3649990.0]).banks().tolist()  # doctest: +SKIP
-        ['右岸']
+        >>> x, y = canal.point_at([100_000.0])[0].coords[0]  # the canal flows north-east here
+        >>> where = canal.locate([x], [y + 100])
+        >>> where.banks().tolist(), where.stakes().tolist()
+        (['左岸'], ['K100+036'])
         """
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)

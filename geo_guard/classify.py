@@ -53,8 +53,18 @@ from .zones import build_zones, polygonal
 logger = logging.getLogger(__name__)
 
 ADDED_COLUMNS = (
-    "zone", "zone_level", "distance_m", "chainage_m", "stake", "bank", "segment_id",
-    "lon", "lat", "source_type", "status", "reason",
+    "zone",
+    "zone_level",
+    "distance_m",
+    "chainage_m",
+    "stake",
+    "bank",
+    "segment_id",
+    "lon",
+    "lat",
+    "source_type",
+    "status",
+    "reason",
 )
 ADMIN_COLUMNS = ("township", "village")
 
@@ -86,7 +96,9 @@ class ZoneIndex:
 
         Examples
         --------
-        >>> index = ZoneIndex.from_zones(build_zones(canal, rules), canal.metric_crs)  # doctest: +SKIP
+        >>> index = ZoneIndex.from_zones(build_zones(canal, rules), canal.metric_crs)
+        >>> index.levels.tolist()
+        [0, 1, 2, 3]
         """
         levels = _zone_levels(zones)
         frame = with_input_crs(zones, None, "zones").to_crs(crs)
@@ -107,8 +119,10 @@ class ZoneIndex:
 
         Examples
         --------
-        >>> index.level_of_points(np.array([x0]), np.array([y0]))  # doctest: +SKIP
-        array([1])
+        >>> index = zone_index(canal, rules)
+        >>> x, y = canal.point_at([100_000.0])[0].coords[0]
+        >>> index.level_of_points(np.array([x, x]), np.array([y + 80, y + 5000])).tolist()
+        [1, 9]
         """
         level = np.full(len(x), OUTSIDE_LEVEL, dtype=np.int64)
         todo = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
@@ -141,13 +155,14 @@ class ZoneIndex:
         return level, inside
 
 
-def zone_index(canal: Canal, rules: ZoneRules | None = None,
-               zones: gpd.GeoDataFrame | None = None) -> ZoneIndex:
+def zone_index(
+    canal: Canal, rules: ZoneRules | None = None, zones: gpd.GeoDataFrame | None = None
+) -> ZoneIndex:
     """Zones to classify against: given polygons, or built from the canal and rules.
 
     Examples
     --------
-    >>> zone_index(canal, rules).levels.tolist()  # doctest: +SKIP
+    >>> zone_index(canal, rules).levels.tolist()
     [0, 1, 2, 3]
     """
     if zones is None:
@@ -199,7 +214,9 @@ def classify(
 
     Examples
     --------
-    >>> out = classify(table, canal, rules)  # doctest: +SKIP
+    >>> table = pd.DataFrame({"经度": ["112°18′00″"], "纬度": ["33°00′00″"], "类型": ["农家乐"]})
+    >>> classify(table, canal, rules)[["stake", "bank", "source_type"]].values.tolist()
+    [['K103+859', '左岸', '旅游餐饮']]
     """
     index = zones if isinstance(zones, ZoneIndex) else zone_index(canal, rules, zones)
     if isinstance(sources, gpd.GeoDataFrame):
@@ -214,8 +231,11 @@ def classify(
         for column, values in _admin_join(admin, placed["_x"], placed["_y"], canal).items():
             out[column] = values
     out = out.drop(columns=["_x", "_y"])
-    ordered = [c for c in frame.columns if c != frame.geometry.name] if isinstance(
-        frame, gpd.GeoDataFrame) else list(frame.columns)
+    ordered = (
+        [c for c in frame.columns if c != frame.geometry.name]
+        if isinstance(frame, gpd.GeoDataFrame)
+        else list(frame.columns)
+    )
     ordered = [f"{c}_input" if c in ADDED_COLUMNS + ADMIN_COLUMNS else c for c in ordered]
     extra = [c for c in out.columns if c.startswith("inside_L")]
     admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
@@ -228,24 +248,34 @@ def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     Examples
     --------
-    >>> summarise(out)["zone"].columns.tolist()  # doctest: +SKIP
+    >>> out = classify(pd.DataFrame({"lon": [112.3], "lat": [33.0]}), canal, rules)
+    >>> summarise(out)["zone"].columns.tolist()
     ['zone_level', 'zone', 'rows']
     """
     ok = result[result["status"] == "ok"]
-    by_zone = (ok.groupby(["zone_level", "zone"], sort=True).size().rename("rows")
-               .reset_index())
-    by_type = (ok.groupby("source_type").size().rename("rows").reset_index()
-               .sort_values("rows", ascending=False, ignore_index=True))
+    by_zone = ok.groupby(["zone_level", "zone"], sort=True).size().rename("rows").reset_index()
+    by_type = (
+        ok.groupby("source_type")
+        .size()
+        .rename("rows")
+        .reset_index()
+        .sort_values("rows", ascending=False, ignore_index=True)
+    )
     cross = pd.crosstab(ok["source_type"], ok["zone"]) if len(ok) else pd.DataFrame()
     invalid = result.loc[result["status"] != "ok", ["reason"]].assign(
-        row=lambda d: np.flatnonzero(result["status"].to_numpy() != "ok") + 1)[["row", "reason"]]
+        row=lambda d: np.flatnonzero(result["status"].to_numpy() != "ok") + 1
+    )[["row", "reason"]]
     return {"zone": by_zone, "source_type": by_type, "type_by_zone": cross, "invalid": invalid}
 
 
 # ------------------------------------------------------------------ placing rows
 def _place_table(
-    table: pd.DataFrame, canal: Canal, index: ZoneIndex, crs: Any,
-    lon_col: str | None, lat_col: str | None,
+    table: pd.DataFrame,
+    canal: Canal,
+    index: ZoneIndex,
+    crs: Any,
+    lon_col: str | None,
+    lat_col: str | None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     coords = coordinates_from_table(table, lon_col=lon_col, lat_col=lat_col, crs=crs)
     to_metric = pyproj.Transformer.from_crs(4326, canal.metric_crs, always_xy=True)
@@ -253,18 +283,23 @@ def _place_table(
     ok = coords.ok
     x, y = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
     placed = _place_points(canal, index, x, y)
-    placed.update(lon=coords.lon, lat=coords.lat, status=coords.status.copy(),
-                  reason=coords.reason.copy())
+    placed.update(
+        lon=coords.lon, lat=coords.lat, status=coords.status.copy(), reason=coords.reason.copy()
+    )
     _flag_far(placed)
     geometry = shapely.points(coords.lon, coords.lat)
     geometry[~ok] = None
-    frame = gpd.GeoDataFrame(table.copy(), geometry=gpd.GeoSeries(geometry, index=table.index),
-                             crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        table.copy(), geometry=gpd.GeoSeries(geometry, index=table.index), crs="EPSG:4326"
+    )
     return frame, placed
 
 
 def _place_features(
-    features: gpd.GeoDataFrame, canal: Canal, index: ZoneIndex, crs: Any,
+    features: gpd.GeoDataFrame,
+    canal: Canal,
+    index: ZoneIndex,
+    crs: Any,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     frame = with_input_crs(features, crs, "sources")
     n = len(frame)
@@ -290,7 +325,8 @@ def _place_features(
     if len(shapes):
         _place_shapes(canal, index, geoms[shapes], shapes, placed)
     lon, lat = pyproj.Transformer.from_crs(canal.metric_crs, 4326, always_xy=True).transform(
-        xy[:, 0], xy[:, 1])
+        xy[:, 0], xy[:, 1]
+    )
     placed.update(lon=lon, lat=lat, status=status, reason=reason)
     _flag_far(placed)
     return frame, placed
@@ -315,8 +351,9 @@ def _place_points(canal: Canal, index: ZoneIndex, x: np.ndarray, y: np.ndarray) 
     }
 
 
-def _place_shapes(canal: Canal, index: ZoneIndex, geoms: np.ndarray, rows: np.ndarray,
-                  placed: dict[str, Any]) -> None:
+def _place_shapes(
+    canal: Canal, index: ZoneIndex, geoms: np.ndarray, rows: np.ndarray, placed: dict[str, Any]
+) -> None:
     """Lines and polygons: strictest zone touched, measure inside each level, nearest place."""
     level, inside = index.level_of_shapes(geoms)
     placed["zone"][rows] = _zone_names(level, np.ones(len(rows), dtype=bool))
@@ -334,7 +371,8 @@ def _place_shapes(canal: Canal, index: ZoneIndex, geoms: np.ndarray, rows: np.nd
     bank[shapely.intersects(geoms, canal.line)] = BOTH_BANKS
     placed["bank"][rows] = bank
     placed["segment_id"][rows] = canal.segments["segment_id"].to_numpy(dtype=object)[
-        loc.segment_index]
+        loc.segment_index
+    ]
 
 
 def _zone_names(level: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -360,17 +398,18 @@ def _flag_far(placed: dict[str, Any]) -> None:
     far = np.nan_to_num(placed["distance_m"], nan=0.0) > FAR_FROM_CANAL_M
     for i in np.flatnonzero(far):
         km = placed["distance_m"][i] / 1000
-        note = (f"距总干渠 {km:.1f} 公里，超过 {FAR_FROM_CANAL_M / 1000:.0f} 公里，请核实坐标 / "
-                f"{km:.1f} km from the canal (over {FAR_FROM_CANAL_M / 1000:.0f} km); "
-                "check the coordinates")
+        note = (
+            f"距总干渠 {km:.1f} 公里，超过 {FAR_FROM_CANAL_M / 1000:.0f} 公里，请核实坐标 / "
+            f"{km:.1f} km from the canal (over {FAR_FROM_CANAL_M / 1000:.0f} km); "
+            "check the coordinates"
+        )
         placed["reason"][i] = f"{placed['reason'][i]}; {note}" if placed["reason"][i] else note
 
 
 # ------------------------------------------------------------------ columns
 def _rename_clashes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     names = set(ADDED_COLUMNS + ADMIN_COLUMNS)
-    renamed = {c: f"{c}_input" for c in frame.columns
-               if c in names and c != frame.geometry.name}
+    renamed = {c: f"{c}_input" for c in frame.columns if c in names and c != frame.geometry.name}
     out = frame.rename(columns=renamed)
     if frame.geometry.name != "geometry":
         out = out.rename_geometry("geometry")
@@ -380,8 +419,10 @@ def _rename_clashes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _source_types(sources: pd.DataFrame, type_col: str | None) -> np.ndarray:
     column = type_col or _find_column(sources.columns, TYPE_HEADERS)
     if type_col is not None and type_col not in sources.columns:
-        raise InputFileError(f"no column '{type_col}' for --type-col; the columns are: "
-                             f"{', '.join(map(str, sources.columns))}")
+        raise InputFileError(
+            f"no column '{type_col}' for --type-col; the columns are: "
+            f"{', '.join(map(str, sources.columns))}"
+        )
     if column is None:
         return np.full(len(sources), "其他", dtype=object)
     return normalise_source_types(sources[column])
@@ -401,26 +442,33 @@ def _zone_levels(zones: gpd.GeoDataFrame) -> np.ndarray:
     else:
         column = _find_column(zones.columns, ("zone", "级别", "保护区级别", "分区"))
         if column is None:
-            raise InputFileError("the zones file needs a zone_level column (0 管理范围, 1 一级, "
-                                 "2 二级, 3 准保护区) or a zone column with those names")
+            raise InputFileError(
+                "the zones file needs a zone_level column (0 管理范围, 1 一级, "
+                "2 二级, 3 准保护区) or a zone column with those names"
+            )
         names = {name: level for level, name in ZONE_NAMES.items()}
         names.update({"一级": 1, "二级": 2, "准": 3, "准保护": 3})
         levels = zones[column].map(lambda v: names.get(str(v).strip()))
     if levels.isna().any():
-        raise InputFileError(f"the zones file has {int(levels.isna().sum())} feature(s) without a "
-                             "known zone level; use 0, 1, 2, 3 or 管理范围/一级保护区/二级保护区/准保护区")
+        raise InputFileError(
+            f"the zones file has {int(levels.isna().sum())} feature(s) without a "
+            "known zone level; use 0, 1, 2, 3 or 管理范围/一级保护区/二级保护区/准保护区"
+        )
     return levels.to_numpy(dtype=np.int64)
 
 
-def _admin_join(admin: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray,
-                canal: Canal) -> dict[str, np.ndarray]:
+def _admin_join(
+    admin: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, canal: Canal
+) -> dict[str, np.ndarray]:
     """Township and village of each point by a spatial join (first polygon that holds it)."""
     frame = with_input_crs(admin, None, "admin").to_crs(canal.metric_crs)
     township = _find_column(frame.columns, TOWNSHIP_HEADERS)
     village = _find_column(frame.columns, VILLAGE_HEADERS)
     if township is None and village is None:
-        raise InputFileError("the admin file needs a township (乡镇) or village (行政村) column; "
-                             f"it has: {', '.join(map(str, frame.columns))}")
+        raise InputFileError(
+            "the admin file needs a township (乡镇) or village (行政村) column; "
+            f"it has: {', '.join(map(str, frame.columns))}"
+        )
     tree = shapely.STRtree(shapely.make_valid(frame.geometry.values))
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     hit_point, hit_polygon = tree.query(shapely.points(x[ok], y[ok]), predicate="intersects")

@@ -72,13 +72,25 @@ def main(verbose: int, quiet: bool) -> None:
     Commands:
       zones      build the management area (管理范围) and zone rings
                  (一级/二级/准保护区) from a centerline and a rules file
+      classify   place risk sources (风险源) in zones: distance, chainage (桩号),
+                 bank (左岸/右岸), township (乡镇) for every row
+      corridor   find gaps (断档) and weak stands of the ecological corridor (生态廊道)
+      map        write an interactive HTML map (交互地图) for analysts and inspectors
     Run `geo-guard COMMAND --help` for a command's options and an example.
     """
     _setup_logging(verbose, quiet)
 
 
-def _canal_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by every command that reads the canal."""
+def _canal_options(
+    func: Callable[..., Any] | None = None, *, crs_flags: tuple[str, ...] = ("--crs",)
+) -> Any:
+    """Options shared by every command that reads the canal.
+
+    ``crs_flags`` names the canal's CRS option: ``--crs`` by default; commands whose
+    ``--crs`` is about another input (``classify``) use ``--canal-crs``.
+    """
+    if func is None:
+        return lambda f: _canal_options(f, crs_flags=crs_flags)
     options = [
         click.option(
             "--canal",
@@ -95,10 +107,10 @@ def _canal_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Zone-width rules (分区规则), TOML; see data/boundaries/zone_rules.example.toml.",
         ),
         click.option(
-            "--crs",
+            *crs_flags,
             "crs",
             default=None,
-            help=f"CRS of the input files when they have none or it is wrong: {CRS_HELP}.",
+            help=f"CRS of the canal file when it has none or it is wrong: {CRS_HELP}.",
         ),
         click.option(
             "--metric-crs",
@@ -269,6 +281,135 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
     )
     for issue in canal.issues:
         console.print(f"[yellow]note:[/] {issue}")
+
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+
+#: Chinese headers for spreadsheets (the users read them); vector outputs keep the contract.
+CHINESE_HEADERS = {
+    "zone": "保护区", "zone_level": "级别", "distance_m": "距中心线(m)",
+    "chainage_m": "里程(m)", "stake": "桩号", "bank": "岸别", "segment_id": "渠段",
+    "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "source_type": "风险源类型(归类)",
+    "status": "状态", "reason": "说明", "township": "乡镇(街道)", "village": "行政村",
+    "inside_L0": "管理范围内(m或m²)", "inside_L1": "一级保护区内(m或m²)",
+    "inside_L2": "二级保护区内(m或m²)", "inside_L3": "准保护区内(m或m²)",
+}
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@_canal_options(crs_flags=("--canal-crs",))
+@click.option("--zones", "zones_path", type=click.Path(path_type=Path), default=None,
+              help="Zone polygons (保护区) with zone_level, e.g. the official delineation; "
+              "default: built from --canal and --rules.")
+@click.option("--crs", "points_crs", default=None,
+              help=f"CRS of the input coordinates (坐标系): {CRS_HELP}. Default: the file's, "
+              "or wgs84 for tables.")
+@click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
+              help="Township/village polygons (乡镇/行政村) to join: columns township/village "
+              "or 乡镇/行政村.")
+@click.option("--lon-col", default=None, help="Longitude / easting column (经度列) of a table.")
+@click.option("--lat-col", default=None, help="Latitude / northing column (纬度列) of a table.")
+@click.option("--type-col", default=None, help="Risk-source type column (风险源类型列).")
+@click.option("--sheet", default=None, help="XLSX sheet name or 0-based number (default first).")
+@click.option("--encoding", default=None, help="CSV encoding (default: detected; UTF-8, GBK …).")
+@click.option("--headers", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Column headers of .csv/.xlsx output: Chinese for reading, English (the data "
+              "contract) for scripts. Vector outputs always use English.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Output by extension: .csv (UTF-8 with BOM), .xlsx, .gpkg, .geojson, .parquet.")
+def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | None,
+             metric_crs: str | None, reverse: bool, chainage_start: float | None, engine: str,
+             zones_path: Path | None, points_crs: str | None, admin_path: Path | None,
+             lon_col: str | None, lat_col: str | None, type_col: str | None,
+             sheet: str | None, encoding: str | None, headers: str, output: Path) -> None:
+    """Classify risk sources (风险源) by zone and place them on the canal.
+
+    Every input row comes out once, in order, with its columns and zone, zone_level,
+    distance_m, chainage_m, stake (桩号), bank (岸别), segment_id, lon/lat (WGS84),
+    source_type, status and reason. Rows that cannot be placed are kept with
+    status "invalid" and the reason. A point on a zone boundary counts in the stricter zone.
+
+    \b
+    Example:
+      geo-guard classify data/boundaries/risk_sources.csv \\
+          --canal data/boundaries/canal.geojson \\
+          --rules data/boundaries/zone_rules.example.toml \\
+          --admin data/boundaries/villages.geojson -o out/risk_sources.xlsx
+    """
+    from .classify import classify as classify_sources
+    from .classify import summarise
+    from .coords import read_table
+
+    suffix = output.suffix.lower()
+    if suffix not in {".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet", ".shp"}:
+        raise OptionError(f"{output.name}: unknown output type '{suffix}'; use .csv, .xlsx, "
+                          ".gpkg, .geojson, .shp or .parquet")
+    rules = load_rules(rules_path) if zones_path is None else None
+    canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
+    is_table = input_path.suffix.lower() in TABLE_SUFFIXES
+    if is_table:
+        sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
+        sources = read_table(input_path, sheet=sheet_arg, encoding=encoding)
+    else:
+        sources = read_vector(input_path, engine=engine)
+    zones_frame = read_vector(zones_path, engine=engine) if zones_path else None
+    admin = read_vector(admin_path, engine=engine) if admin_path else None
+    result = classify_sources(sources, canal, rules, zones=zones_frame, crs=points_crs,
+                              lon_col=lon_col, lat_col=lat_col, type_col=type_col, admin=admin)
+    summary = summarise(result)
+    _write_classified(result, summary, output, is_table=is_table, headers=headers,
+                      engine=engine)
+    _print_classify_summary(result, summary)
+    console.print(f"{len(result)} rows written to [bold]{output}[/]")
+
+
+def _write_classified(result: Any, summary: dict[str, Any], output: Path, *, is_table: bool,
+                      headers: str, engine: str) -> None:
+    import pandas as pd
+
+    from .io import write_table, write_xlsx_sheets
+
+    suffix = output.suffix.lower()
+    if suffix not in {".csv", ".xlsx"}:
+        write_vector(result, output, engine=engine) if suffix != ".parquet" else write_table(
+            result, output)
+        return
+    table = pd.DataFrame(result.drop(columns="geometry")) if is_table else result
+    if headers == "zh":
+        table = table.rename(columns=CHINESE_HEADERS)
+    if suffix == ".csv":
+        write_table(table, output)
+        return
+    by_zone = summary["zone"].rename(columns={"zone_level": "级别", "zone": "保护区",
+                                              "rows": "点位数"})
+    by_type = summary["source_type"].rename(columns={"source_type": "风险源类型", "rows": "点位数"})
+    invalid = summary["invalid"].rename(columns={"row": "行号", "reason": "说明"})
+    write_xlsx_sheets({"分类结果": table, "按保护区统计": by_zone, "按类型统计": by_type,
+                       "无效行": invalid}, output)
+
+
+def _print_classify_summary(result: Any, summary: dict[str, Any]) -> None:
+    table = Table(title="按保护区 Rows per zone")
+    table.add_column("级别 level", justify="right")
+    table.add_column("保护区 zone")
+    table.add_column("点位 rows", justify="right")
+    for row in summary["zone"].itertuples(index=False):
+        table.add_row(str(row.zone_level), str(row.zone), str(row.rows))
+    console.print(table)
+    table = Table(title="按类型 Rows per source type")
+    table.add_column("风险源类型 source type")
+    table.add_column("点位 rows", justify="right")
+    for row in summary["source_type"].itertuples(index=False):
+        table.add_row(str(row.source_type), str(row.rows))
+    console.print(table)
+    invalid = summary["invalid"]
+    if len(invalid):
+        console.print(f"[yellow]{len(invalid)} invalid row(s) 无效行[/] (kept, with the reason):")
+        for row in invalid.head(10).itertuples(index=False):
+            console.print(f"  row {row.row}: {row.reason}", markup=False)
+        if len(invalid) > 10:
+            console.print(f"  … and {len(invalid) - 10} more")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -188,7 +188,8 @@ def load_rules(path: str | Path) -> ZoneRules:
 
     Examples
     --------
-    >>> rules = load_rules("data/boundaries/zone_rules.example.toml")  # doctest: +SKIP
+    >>> load_rules("data/boundaries/zone_rules.example.toml").title
+    '南水北调中线总干渠水源保护区分区规则（示例）'
     """
     path = Path(path)
     if not path.is_file():
