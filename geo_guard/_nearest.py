@@ -68,22 +68,34 @@ def nearest_edges(
     _, nearest_distance = tree.query_nearest(centres, return_distance=True, all_matches=False)
     reach = nearest_distance + np.sqrt(2.0) * cell_m + 1e-6
     cell_of_pair, edge_of_pair = tree.query(centres, predicate="dwithin", distance=reach)
-    order = np.lexsort((edge_of_pair, cell_of_pair))
-    cell_of_pair, edge_of_pair = cell_of_pair[order], edge_of_pair[order]
+    # Each cell's candidates sorted by distance from its centre: a point can stop at the
+    # first candidate whose distance from the centre, less the point's own offset from
+    # the centre, exceeds the best distance found so far.
+    centre_distance = _distance2(vertices, edge_of_pair, cx[cell_of_pair], cy[cell_of_pair]) ** 0.5
+    order = np.lexsort((centre_distance, cell_of_pair))
+    edge_of_pair, centre_distance = edge_of_pair[order], centre_distance[order]
     counts = np.bincount(cell_of_pair, minlength=len(keys))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
 
-    best_edge = np.full(len(ok), -1, dtype=np.int64)
-    best_d2 = np.full(len(ok), np.inf)
-    point_counts = counts[cell]
-    for k in range(int(counts.max())):
-        todo = np.flatnonzero(point_counts > k)
-        edge = edge_of_pair[starts[cell[todo]] + k]
-        d2 = _distance2(vertices, edge, px[todo], py[todo])
-        better = d2 < best_d2[todo]
-        best_d2[todo[better]] = d2[better]
-        best_edge[todo[better]] = edge[better]
-    out[ok] = best_edge
+    first = starts[cell]
+    offset = np.hypot(px - cx[cell], py - cy[cell])
+    best_edge = edge_of_pair[first]
+    best = _distance2(vertices, best_edge, px, py) ** 0.5
+    active = np.flatnonzero(counts[cell] > 1)
+    k = 1
+    while len(active):
+        pair = first[active] + k
+        alive = centre_distance[pair] - offset[active] <= best[active]
+        active, pair = active[alive], pair[alive]
+        edge = edge_of_pair[pair]
+        d = _distance2(vertices, edge, px[active], py[active]) ** 0.5
+        better = d < best[active]
+        best[active[better]] = d[better]
+        best_edge[active[better]] = edge[better]
+        k += 1
+        active = active[counts[cell[active]] > k]
+    result = best_edge
+    out[ok] = result
     return out
 
 

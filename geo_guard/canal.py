@@ -37,6 +37,7 @@ from shapely.geometry import LineString
 
 from ._errors import CanalError
 from ._nearest import nearest_edges
+from ._parallel import chunked
 from .crs import metric_crs_for, with_input_crs
 from .io import read_vector
 from .settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M
@@ -350,7 +351,8 @@ class Canal:
         """
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
-        edge = nearest_edges(self._vertices, self._tree, x, y)
+        tree = self._tree
+        edge = chunked(lambda xs, ys: nearest_edges(self._vertices, tree, xs, ys), x, y)
         distance, measure, side = self._project(x, y, edge)
         segment = np.where(edge >= 0, self._edge_segment[np.maximum(edge, 0)], -1)
         return CanalLocation(

@@ -42,12 +42,14 @@ import pyproj
 import shapely
 
 from ._errors import InputFileError
+from ._parallel import chunked
 from .canal import Canal
 from .coords import coordinates_from_table
 from .crs import with_input_crs
 from .rules import ZoneRules
 from .settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from .source_types import normalise_source_types
+from .stakes import format_stakes
 from .zones import build_zones, polygonal
 
 logger = logging.getLogger(__name__)
@@ -124,6 +126,9 @@ class ZoneIndex:
         >>> index.level_of_points(np.array([x, x]), np.array([y + 80, y + 5000])).tolist()
         [1, 9]
         """
+        return chunked(self._level_of_points, x, y)
+
+    def _level_of_points(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         level = np.full(len(x), OUTSIDE_LEVEL, dtype=np.int64)
         todo = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
         for value, geom in zip(self.levels, self.geometries, strict=True):
@@ -383,14 +388,17 @@ def _zone_names(level: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 
 def _stakes(canal: Canal, chainage: np.ndarray) -> np.ndarray:
-    """Stakes formatted once per distinct metre: a million points share few thousand."""
+    """Stakes of many chainages: each whole metre in range is formatted once, then looked
+    up, because a million points share a few tens of thousands of metres."""
     out = np.full(len(chainage), "", dtype=object)
     ok = np.isfinite(chainage)
     if ok.any():
-        metres, inverse = np.unique(np.round(chainage[ok]), return_inverse=True)
-        from .stakes import format_stakes
-
-        out[ok] = format_stakes(metres, prefix=canal.stake_prefix)[inverse]
+        metres = np.round(chainage[ok]).astype(np.int64)
+        low = int(metres.min())
+        table = format_stakes(
+            np.arange(low, int(metres.max()) + 1, dtype=float), prefix=canal.stake_prefix
+        )
+        out[ok] = table[metres - low]
     return out
 
 
