@@ -13,8 +13,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+SAMPLE := data/boundaries
+GG     := $(VENV)/bin/geo-guard
+
 demo: $(STAMP)
-	$(PY) scripts/demo.py
+	@mkdir -p out
+	$(GG) zones --canal $(SAMPLE)/canal.geojson --rules $(SAMPLE)/zone_rules.example.toml \
+	    --clip $(SAMPLE)/study_area.geojson -o out/zones.gpkg
+	$(GG) classify $(SAMPLE)/risk_sources.csv --canal $(SAMPLE)/canal.geojson \
+	    --rules $(SAMPLE)/zone_rules.example.toml --admin $(SAMPLE)/villages.geojson \
+	    -o out/risk_sources_classified.xlsx
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check geo_guard tests bench scripts
@@ -28,6 +36,7 @@ sample: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_zones.py
+	$(PY) bench/bench_classify.py
 
 clean:
 	rm -rf out .pytest_cache
