@@ -23,6 +23,10 @@ from .rules import ZoneRules, load_rules, rules_from_text
 from .stakes import format_stake, parse_stake
 from .zones import build_zones, dissolve_zones, segment_widths
 
+# The function shadows the module name on the package, as `geo_guard.classify(...)`;
+# `from geo_guard.classify import summarise` still reaches the module.
+from .classify import classify  # noqa: E402
+
 __all__ = [
     "Canal",
     "CanalLocation",
@@ -30,6 +34,7 @@ __all__ = [
     "ZoneRules",
     "__version__",
     "build_zones",
+    "classify",
     "dissolve_zones",
     "format_stake",
     "load_rules",

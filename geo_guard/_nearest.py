@@ -28,6 +28,9 @@ import shapely
 #: million points near a canal fall into tens of thousands of cells, not a million.
 CELL_M = 250.0
 
+#: Distances closer than this count as equal.
+TIE_M = 1e-9
+
 
 def nearest_edges(
     vertices: np.ndarray,
@@ -89,7 +92,11 @@ def nearest_edges(
         active, pair = active[alive], pair[alive]
         edge = edge_of_pair[pair]
         d = _distance2(vertices, edge, px[active], py[active]) ** 0.5
-        better = d < best[active]
+        # Ties (a point nearest to a shared vertex) go to the upstream edge, whatever order
+        # the candidates came in.
+        better = (d < best[active] - TIE_M) | (
+            (d <= best[active] + TIE_M) & (edge < best_edge[active])
+        )
         best[active[better]] = d[better]
         best_edge[active[better]] = edge[better]
         k += 1
