@@ -177,7 +177,7 @@ def test_gcj02_input_moves_about_590_m_near_nanyang() -> None:
 
 
 def test_gbk_csv_with_chinese_headers_and_dms(tmp_path: Path) -> None:
-    from geo_guard.coords import read_table
+    from geo_guard.tables import read_table
 
     path = tmp_path / "points.csv"
     path.write_bytes(
@@ -241,8 +241,8 @@ def test_zones_from_a_file_without_levels_is_an_error(straight_canal: Canal) -> 
 
 
 def test_sample_risk_sources_xlsx_round_trip(tmp_path: Path) -> None:
-    from geo_guard.coords import read_table
     from geo_guard.io import write_table
+    from geo_guard.tables import read_table
 
     table = read_table(SAMPLE / "risk_sources.csv")
     path = tmp_path / "in.xlsx"

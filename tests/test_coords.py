@@ -29,8 +29,8 @@ from geo_guard.coords import (
     coordinates_from_table,
     find_coordinate_columns,
     parse_coordinates,
-    read_table,
 )
+from geo_guard.tables import read_table
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TO_4547 = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)
