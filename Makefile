@@ -23,6 +23,13 @@ demo: $(STAMP)
 	$(GG) classify $(SAMPLE)/risk_sources.csv --canal $(SAMPLE)/canal.geojson \
 	    --rules $(SAMPLE)/zone_rules.example.toml --admin $(SAMPLE)/villages.geojson \
 	    -o out/risk_sources_classified.xlsx
+	$(GG) corridor --canal $(SAMPLE)/canal.geojson --rules $(SAMPLE)/zone_rules.example.toml \
+	    --forest $(SAMPLE)/forest.geojson --admin $(SAMPLE)/villages.geojson -o out/corridor.gpkg
+	$(GG) map --canal $(SAMPLE)/canal.geojson --rules $(SAMPLE)/zone_rules.example.toml \
+	    --sources out/risk_sources_classified.xlsx --forest $(SAMPLE)/forest.geojson \
+	    --admin $(SAMPLE)/villages.geojson \
+	    $$(test -f out/corridor.gpkg && echo --gaps out/corridor.gpkg) \
+	    --title "南水北调中线总干渠 饮用水水源保护区（示意数据）" -o out/map.html
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check geo_guard tests bench scripts
@@ -37,6 +44,7 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_zones.py
 	$(PY) bench/bench_classify.py
+	$(PY) bench/bench_corridor.py
 
 clean:
 	rm -rf out .pytest_cache

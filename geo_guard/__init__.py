@@ -19,13 +19,13 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 from ._errors import GeoGuardError
 from .canal import Canal, CanalLocation
-from .rules import ZoneRules, load_rules, rules_from_text
-from .stakes import format_stake, parse_stake
-from .zones import build_zones, dissolve_zones, segment_widths
 
 # The function shadows the module name on the package, as `geo_guard.classify(...)`;
 # `from geo_guard.classify import summarise` still reaches the module.
-from .classify import classify  # noqa: E402
+from .classify import classify
+from .rules import ZoneRules, load_rules, rules_from_text
+from .stakes import format_stake, parse_stake
+from .zones import build_zones, dissolve_zones, segment_widths
 
 __all__ = [
     "Canal",

@@ -31,7 +31,6 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +42,7 @@ import shapely
 
 from ._errors import InputFileError
 from ._parallel import chunked
+from .admin import ADMIN_COLUMNS, admin_join
 from .canal import Canal
 from .coords import coordinates_from_table
 from .crs import with_input_crs
@@ -50,6 +50,7 @@ from .rules import ZoneRules
 from .settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from .source_types import normalise_source_types
 from .stakes import format_stakes
+from .vocabulary import find_column
 from .zones import build_zones, polygonal
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,9 @@ ADDED_COLUMNS = (
     "status",
     "reason",
 )
-ADMIN_COLUMNS = ("township", "village")
 
 #: Headers that hold the risk-source type, best first.
 TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type")
-TOWNSHIP_HEADERS = ("township", "乡镇", "乡镇(街道)", "乡镇（街道）", "乡镇街道", "街道", "town")
-VILLAGE_HEADERS = ("village", "行政村", "村", "社区", "村(社区)", "村（社区）")
 
 BOTH_BANKS = "两岸"
 REASON_EMPTY_GEOMETRY = "几何为空 / empty geometry"
@@ -233,7 +231,9 @@ def classify(
         out[column] = values
     out["source_type"] = _source_types(sources, type_col)
     if admin is not None:
-        for column, values in _admin_join(admin, placed["_x"], placed["_y"], canal).items():
+        for column, values in admin_join(
+            admin, placed["_x"], placed["_y"], canal.metric_crs
+        ).items():
             out[column] = values
     out = out.drop(columns=["_x", "_y"])
     ordered = (
@@ -425,7 +425,7 @@ def _rename_clashes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _source_types(sources: pd.DataFrame, type_col: str | None) -> np.ndarray:
-    column = type_col or _find_column(sources.columns, TYPE_HEADERS)
+    column = type_col or find_column(sources.columns, TYPE_HEADERS)
     if type_col is not None and type_col not in sources.columns:
         raise InputFileError(
             f"no column '{type_col}' for --type-col; the columns are: "
@@ -436,19 +436,11 @@ def _source_types(sources: pd.DataFrame, type_col: str | None) -> np.ndarray:
     return normalise_source_types(sources[column])
 
 
-def _find_column(columns: Sequence[Any], headers: Sequence[str]) -> str | None:
-    lowered = {str(c).strip().lower(): c for c in columns}
-    for header in headers:
-        if header.lower() in lowered:
-            return lowered[header.lower()]
-    return None
-
-
 def _zone_levels(zones: gpd.GeoDataFrame) -> np.ndarray:
     if "zone_level" in zones:
         levels = pd.to_numeric(zones["zone_level"], errors="coerce")
     else:
-        column = _find_column(zones.columns, ("zone", "级别", "保护区级别", "分区"))
+        column = find_column(zones.columns, ("zone", "级别", "保护区级别", "分区"))
         if column is None:
             raise InputFileError(
                 "the zones file needs a zone_level column (0 管理范围, 1 一级, "
@@ -463,30 +455,3 @@ def _zone_levels(zones: gpd.GeoDataFrame) -> np.ndarray:
             "known zone level; use 0, 1, 2, 3 or 管理范围/一级保护区/二级保护区/准保护区"
         )
     return levels.to_numpy(dtype=np.int64)
-
-
-def _admin_join(
-    admin: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, canal: Canal
-) -> dict[str, np.ndarray]:
-    """Township and village of each point by a spatial join (first polygon that holds it)."""
-    frame = with_input_crs(admin, None, "admin").to_crs(canal.metric_crs)
-    township = _find_column(frame.columns, TOWNSHIP_HEADERS)
-    village = _find_column(frame.columns, VILLAGE_HEADERS)
-    if township is None and village is None:
-        raise InputFileError(
-            "the admin file needs a township (乡镇) or village (行政村) column; "
-            f"it has: {', '.join(map(str, frame.columns))}"
-        )
-    tree = shapely.STRtree(shapely.make_valid(frame.geometry.values))
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    hit_point, hit_polygon = tree.query(shapely.points(x[ok], y[ok]), predicate="intersects")
-    first = np.full(len(x), -1, dtype=np.int64)
-    # query returns pairs sorted by point; keep the first polygon per point
-    unique_points, first_pair = np.unique(hit_point, return_index=True)
-    first[ok[unique_points]] = hit_polygon[first_pair]
-    out = {}
-    for name, column in (("township", township), ("village", village)):
-        if column is not None:
-            values = np.append(frame[column].astype(str).to_numpy(dtype=object), "")
-            out[name] = values[first]
-    return out

@@ -130,6 +130,24 @@ def _canal_options(
             default=None,
             help="Chainage (桩号) in metres at the upstream start; default from the file or 0.",
         ),
+        # Stored on the context rather than passed on, so that every command takes them
+        # without listing them; load_canal() reads them back.
+        click.option(
+            "--calibration",
+            type=click.Path(path_type=Path),
+            default=None,
+            expose_value=False,
+            callback=_remember,
+            help="Points with a known stake (桩号标定点): a 'stake' (K12+345) or 'chainage_m' "
+            "column; chainage is piecewise-linear between them.",
+        ),
+        click.option(
+            "--stake-prefix",
+            default="",
+            expose_value=False,
+            callback=_remember,
+            help="Text before K in stakes (桩号前缀), e.g. Z for ZK12+345.",
+        ),
         click.option(
             "--engine",
             type=click.Choice(ENGINES),
@@ -152,6 +170,9 @@ def load_canal(
     engine: str,
 ) -> Canal:
     """Load the canal as the shared options say (used by every command)."""
+    meta = click.get_current_context().meta
+    calibration_path = meta.get("calibration")
+    calibration = read_vector(calibration_path, engine=engine) if calibration_path else None
     return Canal.from_file(
         canal_path,
         crs=crs,
@@ -159,7 +180,15 @@ def load_canal(
         reverse=reverse,
         chainage_start_m=chainage_start,
         engine=engine,
+        calibration=calibration,
+        stake_prefix=meta.get("stake_prefix", ""),
     )
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an option that is not passed to the command for load_canal()."""
+    ctx.meta[param.name] = value
+    return value
 
 
 @main.command()
@@ -339,7 +368,7 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
     """
     from .classify import classify as classify_sources
     from .classify import summarise
-    from .coords import read_table
+    from .tables import read_table
 
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet", ".shp"}:
@@ -410,6 +439,274 @@ def _print_classify_summary(result: Any, summary: dict[str, Any]) -> None:
             console.print(f"  row {row.row}: {row.reason}", markup=False)
         if len(invalid) > 10:
             console.print(f"  … and {len(invalid) - 10} more")
+
+
+@main.command()
+@_canal_options
+@click.option("--forest", "forest_path", required=True, type=click.Path(path_type=Path),
+              help="Forest polygons (林地/林带小班), any vector format; optional attributes "
+              "保存率/survival, 郁闭度/canopy, 树种/species, 栽植年份/planting_year.")
+@click.option("--forest-crs", default=None,
+              help=f"CRS of the forest file when it has none or it is wrong: {CRS_HELP}.")
+@click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), default=None,
+              help="Polygons taken out of the belt (roads, water, buildings 道路/水域/建筑).")
+@click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
+              help="Township/village polygons (乡镇/行政村) for the lists and a per-township "
+              "summary.")
+@click.option("--step-m", type=float, default=10.0, show_default=True,
+              help="Station spacing along the canal (m): one belt cross-section strip each.")
+@click.option("--min-coverage", type=float, default=0.5, show_default=True,
+              help="A strip is open when less than this share (0-1) of its belt is forest.")
+@click.option("--min-gap-m", type=float, default=50.0, show_default=True,
+              help="Shortest open stretch reported as a gap (断档), m.")
+@click.option("--merge-m", type=float, default=20.0, show_default=True,
+              help="Open stretches separated by less forest than this (m) are one gap.")
+@click.option("--min-survival", type=float, default=0.70, show_default=True,
+              help="Stands with survival rate (保存率) below this go on the 提质改造 list.")
+@click.option("--min-canopy", type=float, default=0.40, show_default=True,
+              help="Stands with canopy closure (郁闭度) below this go on the 提质改造 list.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Output .gpkg (layers belt, gaps, weak_stands, per_km, stations); the "
+              "workbook (.xlsx, Chinese headers) is written beside it.")
+def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: str | None,
+             reverse: bool, chainage_start: float | None, engine: str, forest_path: Path,
+             forest_crs: str | None, exclude_path: Path | None, admin_path: Path | None,
+             step_m: float, min_coverage: float, min_gap_m: float, merge_m: float,
+             min_survival: float, min_canopy: float, output: Path) -> None:
+    """Ecological corridor (生态廊道): coverage, gaps (断档) and weak stands.
+
+    The belt on each bank runs from the management edge outward, as wide as the rules'
+    corridor_m (default 100 m; urban rules may say 200 m). Every --step-m a cross-section
+    strip gets its forest cover; runs of strips below --min-coverage, at least
+    --min-gap-m long, are the gaps to plant (新建新造); stands below --min-survival or
+    --min-canopy are the stands to improve (提质改造).
+
+    \b
+    Example:
+      geo-guard corridor --canal data/boundaries/canal.geojson \\
+          --rules data/boundaries/zone_rules.example.toml \\
+          --forest data/boundaries/forest.geojson \\
+          --admin data/boundaries/villages.geojson -o out/corridor.gpkg
+    """
+    from .corridor import analyse_corridor
+    from .corridor_report import write_corridor
+
+    if output.suffix.lower() != ".gpkg":
+        raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
+    rules = load_rules(rules_path)
+    canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
+    forest = read_vector(forest_path, engine=engine)
+    exclude = read_vector(exclude_path, engine=engine) if exclude_path else None
+    admin = read_vector(admin_path, engine=engine) if admin_path else None
+    result = analyse_corridor(
+        canal, rules, forest, exclude=exclude, admin=admin, forest_crs=forest_crs,
+        step_m=step_m, min_coverage=min_coverage, min_gap_m=min_gap_m, merge_m=merge_m,
+        min_survival=min_survival, min_canopy=min_canopy)
+    sources = {"中心线": str(canal_path), "规则": str(rules_path), "林地": str(forest_path)}
+    sources.update({k: str(v) for k, v in (("排除", exclude_path), ("行政区", admin_path)) if v})
+    gpkg, workbook = write_corridor(result, output, engine=engine, sources=sources)
+    _print_corridor_summary(result)
+    console.print(f"written to [bold]{gpkg}[/] and [bold]{workbook}[/]")
+
+
+def _print_corridor_summary(result: Any) -> None:
+    from .corridor_report import bank_totals
+
+    table = Table(title="生态廊道 Ecological corridor (面积 ha)")
+    for header in ("岸别", "林带", "林地", "覆盖率", "断档", "断档长度", "待造林", "提质改造"):
+        table.add_column(header, justify="left" if header == "岸别" else "right")
+    for row in bank_totals(result).itertuples(index=False):
+        table.add_row(row.bank, f"{row.belt_m2 / 1e4:.2f}", f"{row.forest_m2 / 1e4:.2f}",
+                      f"{row.coverage:.1%}", str(row.gaps),
+                      f"{row.gap_m:,.0f} m ({row.gap_share:.1%})", f"{row.uncovered_m2 / 1e4:.2f}",
+                      f"{row.weak_stands} 处 {row.weak_m2 / 1e4:.2f}")
+    console.print(table)
+    gaps = result.gaps
+    if len(gaps):
+        table = Table(title="断档 Gaps (新建新造)")
+        for header in ("编号", "岸别", "起点桩号", "终点桩号", "长度 m", "未覆盖 m²", "覆盖率"):
+            table.add_column(header, justify="right")
+        for gap in gaps.head(15).itertuples(index=False):
+            table.add_row(gap.gap_id, gap.bank, gap.stake_from, gap.stake_to,
+                          f"{gap.length_m:,.0f}", f"{gap.uncovered_m2:,.0f}",
+                          f"{gap.mean_coverage:.0%}")
+        console.print(table)
+        if len(gaps) > 15:
+            console.print(f"  … and {len(gaps) - 15} more gaps in the workbook")
+    if result.repaired:
+        console.print(f"[yellow]note:[/] {len(result.repaired)} invalid forest polygon(s) "
+                      f"repaired: {', '.join(result.repaired[:10])}", markup=True)
+
+
+def _read_any(path: Path, engine: str, layer: str | None = None) -> Any:
+    """A table (.csv/.xlsx: read_table) or a vector file; ``layer`` when the file has it."""
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        from .tables import read_table
+
+        return read_table(path)
+    if layer is not None and _gpkg_has_layer(path, layer):
+        return read_vector(path, layer=layer, engine=engine)
+    return read_vector(path, engine=engine)
+
+
+def _gpkg_has_layer(path: Path | None, layer: str) -> bool:
+    if path is None or path.suffix.lower() != ".gpkg" or not path.is_file():
+        return False
+    import pyogrio
+
+    return layer in {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+
+
+@main.command("map")
+@click.option("--canal", "canal_path", type=click.Path(path_type=Path), default=None,
+              help="Canal centerline (总干渠中心线): drawn with stakes (桩号) every km and the "
+              "flow direction; with --rules the zones are built from it.")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path), default=None,
+              help="Zone-width rules (分区规则), TOML.")
+@click.option("--zones", "zones_path", type=click.Path(path_type=Path), default=None,
+              help="Zone polygons (保护区) with zone_level 0-3, e.g. `geo-guard zones` output "
+              "or the official delineation; instead of --rules.")
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=None,
+              help="Risk sources (风险源): `geo-guard classify` output (.csv/.xlsx/.gpkg ...), "
+              "or a raw list, then classified here with --canal and --rules/--zones.")
+@click.option("--sources-crs", default=None,
+              help=f"CRS of a raw risk-source list's coordinates: {CRS_HELP}.")
+@click.option("--gaps", "gaps_path", type=click.Path(path_type=Path), default=None,
+              help="Corridor gaps (生态廊道断档): `geo-guard corridor` .gpkg (its weak_stands "
+              "layer is drawn too) or any lines/polygons.")
+@click.option("--weak-stands", "weak_path", type=click.Path(path_type=Path), default=None,
+              help="Weak stands (林分质量差地块, 保存率/郁闭度 low): any polygons.")
+@click.option("--forest", "forest_path", type=click.Path(path_type=Path), default=None,
+              help="Forest patches of the corridor (生态廊道林地).")
+@click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
+              help="Township/village polygons (乡镇/行政村): drawn, searchable, and joined "
+              "to raw risk sources.")
+@click.option("--basemap", type=click.Choice(["osm", "tianditu-vec", "tianditu-img", "amap",
+                                              "amap-img", "none"]),
+              default="osm", show_default=True,
+              help="Base map (底图): OpenStreetMap; Tianditu 天地图 vector/imagery (needs a "
+              "key); AMap 高德 (GCJ-02: overlays are shifted to match); none (offline).")
+@click.option("--tianditu-key", envvar="TIANDITU_KEY", default=None,
+              help="Tianditu key (天地图密钥); default from TIANDITU_KEY.")
+@click.option("--title", default=None, help="Title shown on the map (标题).")
+@click.option("--split-by", type=click.Choice(["township", "village"]), default=None,
+              help="One map per township/village (按乡镇/行政村分幅) with a table of its "
+              "sources, plus index.html; -o is then a folder.")
+@click.option("--cdn", is_flag=True,
+              help="Link Leaflet and plugins from CDNs instead of inlining them (smaller "
+              "file, but the map needs the network; default: works offline).")
+@click.option("--canal-crs", default=None,
+              help=f"CRS of the canal file when it has none or it is wrong: {CRS_HELP}.")
+@click.option("--reverse", is_flag=True, help="The centerline was digitised upstream: flip it.")
+@click.option("--chainage-start", type=float, default=None,
+              help="Chainage (桩号) in metres at the upstream start; default from the file or 0.")
+@click.option("--stake-prefix", default="", expose_value=False, callback=_remember,
+              help="Text before K in stakes (桩号前缀).")
+@click.option("--engine", type=click.Choice(ENGINES), default="pyogrio", show_default=True,
+              help="Vector I/O engine.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Output .html (a folder with --split-by).")
+def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Path | None,
+                sources_path: Path | None, sources_crs: str | None, gaps_path: Path | None,
+                weak_path: Path | None, forest_path: Path | None, admin_path: Path | None,
+                basemap: str, tianditu_key: str | None, title: str | None,
+                split_by: str | None, cdn: bool, canal_crs: str | None, reverse: bool,
+                chainage_start: float | None, engine: str, output: Path) -> None:
+    """Interactive HTML map (交互地图) for analysts and field inspectors.
+
+    Layers: canal with stakes and flow direction, management area and zones (图例 in
+    Chinese), risk sources coloured by zone and shaped by type (popup with every
+    attribute), corridor gaps and weak stands, forest, admin boundaries. Controls: layer
+    switcher, full screen, measure (m, km, 亩), locate-me, mini-map, search by name or
+    stake (K12+300). The file works offline from file:// (tiles aside).
+
+    \b
+    Example:
+      geo-guard map --canal data/boundaries/canal.geojson \\
+          --rules data/boundaries/zone_rules.example.toml \\
+          --sources out/risk_sources.xlsx --gaps out/corridor.gpkg \\
+          --forest data/boundaries/forest.geojson \\
+          --admin data/boundaries/villages.geojson -o out/map.html
+    """
+    from . import maps
+
+    if not any((canal_path, zones_path, sources_path, gaps_path, weak_path, forest_path,
+                admin_path)):
+        raise OptionError("nothing to draw: give --canal, --zones, --sources, --gaps, "
+                          "--weak-stands, --forest or --admin")
+    if rules_path and not canal_path:
+        raise OptionError("--rules needs --canal (the zones are built from the centerline)")
+    if split_by is None and output.suffix.lower() not in (".html", ".htm"):
+        raise OptionError(f"{output.name}: the map is written as .html, e.g. -o out/map.html")
+    if split_by is not None and output.suffix:
+        raise OptionError(f"{output}: with --split-by, -o is a folder, e.g. -o out/maps")
+    if split_by is not None and sources_path is None:
+        raise OptionError("--split-by needs --sources")
+    rules = load_rules(rules_path) if rules_path else None
+    canal = (load_canal(canal_path, canal_crs, None, reverse, chainage_start, engine)
+             if canal_path else None)
+    zones_frame = read_vector(zones_path, engine=engine) if zones_path else None
+    admin = read_vector(admin_path, engine=engine) if admin_path else None
+    sources = None
+    if sources_path is not None:
+        sources = _map_sources(sources_path, engine, canal, rules, zones_frame, admin,
+                               sources_crs)
+    gaps = _read_any(gaps_path, engine, layer="gaps") if gaps_path else None
+    if weak_path is None and _gpkg_has_layer(gaps_path, "weak_stands"):
+        weak_path = gaps_path  # a corridor GeoPackage holds both
+    weak = _read_any(weak_path, engine, layer="weak_stands") if weak_path else None
+    forest = read_vector(forest_path, engine=engine) if forest_path else None
+    layers = {"zones": zones_frame, "gaps": gaps, "weak_stands": weak,
+              "forest": forest, "admin": admin}
+    if split_by is not None:
+        paths = maps.split_maps(sources, output, by=split_by, canal=canal, rules=rules,
+                                basemap=basemap, tianditu_key=tianditu_key, offline=not cdn,
+                                **({"title": title} if title else {}), **layers)
+        area = "乡镇" if split_by == "township" else "行政村"
+        console.print(f"{len(paths) - 1} area maps (按{area}分幅) written; "
+                      f"open [bold]{paths[-1].resolve()}[/]")
+        return
+    m = maps.risk_map(canal, rules=rules, sources=sources, basemap=basemap,
+                      tianditu_key=tianditu_key, title=title, **layers)
+    maps.save_map(m, output, offline=not cdn)
+    _print_map_summary(m, output, cdn)
+
+
+def _map_sources(path: Path, engine: str, canal: Canal | None, rules: Any, zones: Any,
+                 admin: Any, crs: str | None) -> Any:
+    """Risk sources ready for the map: classified output as is, a raw list classified."""
+    frame = _read_any(path, engine)
+    chinese = {v: k for k, v in CHINESE_HEADERS.items()}
+    if {"经度(WGS84)", "纬度(WGS84)", "级别"} <= set(map(str, frame.columns)):
+        frame = frame.rename(columns=chinese)  # classify's Chinese headers, back to the contract
+    if {"lon", "lat", "zone_level"} <= set(map(str, frame.columns)):
+        return frame
+    if canal is None or (rules is None and zones is None):
+        raise OptionError(f"{path.name} is not classified (no lon/lat/zone_level columns); "
+                          "give --canal with --rules or --zones to classify it, or run "
+                          "geo-guard classify first")
+    from .classify import classify as classify_sources
+
+    return classify_sources(frame, canal, rules, zones=zones, crs=crs, admin=admin)
+
+
+def _print_map_summary(m: Any, output: Path, cdn: bool) -> None:
+    from .map_elements import map_state
+
+    state = map_state(m)
+    table = Table(title="地图图层 Map layers")
+    table.add_column("图层 layer")
+    table.add_column("要素 features", justify="right")
+    for child in m._children.values():
+        spec_name = getattr(child, "display_name", None)
+        if spec_name is not None:
+            table.add_row(spec_name, f"{child.feature_count:,}")
+    console.print(table)
+    for note in state.notes:
+        console.print(f"[dim]{note}[/]", markup=True)
+    size = output.stat().st_size / 2**20
+    mode = "links Leaflet from CDNs (needs the network)" if cdn else "works offline"
+    console.print(f"map written to [bold]{output.resolve()}[/] ({size:.1f} MB, {mode})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 #: Attributes a segment may carry that rules can match on.
@@ -174,3 +175,18 @@ def canonical_column(name: str) -> str:
     """
     stripped = str(name).strip()
     return ATTRIBUTE_ALIASES.get(stripped, stripped.lower() if stripped.isascii() else stripped)
+
+
+def find_column(columns: Sequence[Any], headers: Sequence[str]) -> Any | None:
+    """First of ``headers`` (case-insensitive, spaces trimmed) found among ``columns``.
+
+    Examples
+    --------
+    >>> find_column(["名称", "Type"], ("source_type", "type"))
+    'Type'
+    """
+    lowered = {str(c).strip().lower(): c for c in columns}
+    for header in headers:
+        if header.lower() in lowered:
+            return lowered[header.lower()]
+    return None

@@ -195,7 +195,7 @@ def _zone_rings(canal: Canal, widths: pd.DataFrame) -> gpd.GeoDataFrame:
     """Rings per segment, bank and level, in the metric CRS (vectorised per level)."""
     levels = sorted(int(c.split("_")[1]) for c in widths.columns if c.startswith("outer_"))
     reach = float(np.nanmax(widths[[f"outer_{lvl}" for lvl in levels]].to_numpy()))
-    territory = _bank_territories(canal, reach)  # keyed by (segment_index, bank)
+    territory = bank_territories(canal, reach)  # keyed by (segment_index, bank)
     segments = canal.segments.geometry.values
     records = []
     previous = None
@@ -273,7 +273,7 @@ def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bank_territories(canal: Canal, reach: float) -> dict[tuple[int, str], Any]:
+def bank_territories(canal: Canal, reach: float) -> dict[tuple[int, str], Any]:
     """Part of the plane owned by each segment and bank, out to ``reach`` metres."""
     segments = canal.segments.geometry.values
     n = len(segments)
@@ -309,7 +309,7 @@ def _extended_line(line: LineString, length: float) -> LineString:
 
     The extension makes the bank split continue past the canal's ends, so the round end
     caps are halved between the banks. Measures along the result are shifted by
-    ``length``; :func:`_bank_territories` accounts for that.
+    ``length``; :func:`bank_territories` accounts for that.
     """
     xy = shapely.get_coordinates(line)
     head = xy[0] - _unit(xy[1] - xy[0]) * length

@@ -257,3 +257,20 @@ def test_classify_bad_table_and_options(tmp_path: Path) -> None:
         str(tmp_path / "o.csv"),
     )
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_zones_with_the_fiona_engine_calibration_and_prefix(tmp_path: Path) -> None:
+    pytest.importorskip("fiona", reason="fiona is the optional extra 'fiona'")
+    calibration = tmp_path / "stakes.geojson"
+    canal = gpd.read_file(CANAL)
+    start = canal.geometry.iloc[0].coords[0]
+    gpd.GeoDataFrame({"stake": ["K200+000"]}, geometry=[Point(start)], crs=4326).to_file(
+        calibration)
+    out_path = tmp_path / "zones.shp"
+    code, out, err = run("zones", "--canal", CANAL, "--rules", RULES, "--engine", "fiona",
+                         "--calibration", str(calibration), "--stake-prefix", "Z",
+                         "-o", str(out_path))
+    assert code == 0, err
+    assert "ZK200+000" in out
+    assert out_path.with_suffix(".cpg").read_text().strip().upper().replace("-", "") == "UTF8"
+    assert len(gpd.read_file(out_path, engine="fiona")) > 0

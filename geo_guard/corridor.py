@@ -1,0 +1,851 @@
+"""Ecological corridor (生态廊道): the forest belt per bank, its coverage, gaps and weak stands.
+
+The belt of a segment and bank is the band from the management edge (``outer_0`` of
+:func:`geo_guard.zones.segment_widths`) outward by the rule's ``corridor_m`` (100 m a side
+by default, 200 m where a rule says so), inside the segment's territory
+(:func:`geo_guard.zones.bank_territories`), with flat ends at the canal's two ends and an
+optional exclusion layer (roads, water, buildings) removed.
+
+Coverage is measured on cross-section *strips*: the belt is cut at stations every
+``step_m`` of chainage (and at every kilometre and segment junction); a strip holds the
+belt whose nearest centerline point lies between two cuts. Its coverage is forest area /
+belt area. A gap (断档) is a maximal run of strips below ``min_coverage``, runs closer than
+``merge_m`` joined, at least ``min_gap_m`` long.
+
+How it stays fast (no overlay per station): per bank, the belt outline, the station cut
+lines and the bisectors of the centerline's turns are noded and polygonized once; every
+face lies in one strip, found for all faces at once from a point inside it with
+:meth:`~geo_guard.canal.Canal.locate`. The forest is dissolved per 100 m slab of belt
+(small dissolves, found with an STRtree). Away from the centerline's turns a strip is a
+rectangle in the frame of its centerline edge, so the forest area of every strip comes
+from one numpy pass over the slab's forest outline (``-∫ y dx`` split at the station
+measures); near a turn each face is overlaid with its slab's forest, vectorised, after
+prepared predicates settle the faces wholly in or out of it.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import LineString, box
+>>> from geo_guard.canal import Canal
+>>> from geo_guard.rules import rules_from_text
+>>> canal = Canal.from_frame(gpd.GeoDataFrame(
+...     geometry=[LineString([(500000, 3650000), (501000, 3650000)])], crs="EPSG:4547"))
+>>> rules = rules_from_text('''
+... [defaults]
+... edge_m = 20
+... [[rules]]
+... default = true
+... widths = { first = 50 }
+... ''')
+>>> forest = gpd.GeoDataFrame(geometry=[box(500000, 3650020, 500400, 3650120),
+...                                     box(500600, 3649880, 501000, 3649980)],
+...                           crs="EPSG:4547")
+>>> result = analyse_corridor(canal, rules, forest)
+>>> result.gaps[["bank", "chainage_from_m", "chainage_to_m"]].values.tolist()
+[['左岸', 400.0, 1000.0], ['右岸', 0.0, 600.0]]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Polygon
+
+from . import corridor_report as report
+from ._errors import CRSMissingError, InputFileError, OptionError
+from .canal import Canal
+from .crs import with_input_crs
+from .rules import ZoneRules
+from .settings import BANK_LEFT, BANK_RIGHT
+from .vocabulary import find_column
+from .zones import ARC_SEGMENTS, GRID_M, bank_territories, polygonal, segment_widths, to_crs_valid
+
+logger = logging.getLogger(__name__)
+
+#: Station spacing along the canal (m).
+DEFAULT_STEP_M = 10.0
+#: A strip is open (part of a gap) when less than this share of its belt is forest.
+DEFAULT_MIN_COVERAGE = 0.5
+#: Shortest gap reported (m): the seed's 断档 are stretches, not single missing trees.
+DEFAULT_MIN_GAP_M = 50.0
+#: Open runs separated by less forest than this (m) are one gap: one planting job.
+DEFAULT_MERGE_M = 20.0
+#: Stands below this survival rate (保存率) go on the 提质改造 list: a stand that has lost
+#: more than 30 % of its trees needs replanting. A working default, not a standard: set the
+#: acceptance line your province uses with ``--min-survival``.
+DEFAULT_MIN_SURVIVAL = 0.70
+#: Stands below this canopy closure (郁闭度) go on the 提质改造 list: forest inventories
+#: class 0.20-0.39 as 疏 (sparse), 0.40-0.69 as 中 (medium).
+DEFAULT_MIN_CANOPY = 0.40
+
+BANK_SIGNS = {BANK_LEFT: 1.0, BANK_RIGHT: -1.0}
+
+#: Forest attribute headers accepted (Chinese or English, case-insensitive), best first.
+FOREST_HEADERS: dict[str, tuple[str, ...]] = {
+    "forest_id": ("forest_id", "小班号", "图斑号", "编号", "id", "fid_"),
+    "species": ("species", "树种", "优势树种", "主要树种"),
+    "planting_year": ("planting_year", "栽植年份", "造林年份", "种植年份", "栽植年度", "year"),
+    "survival": ("survival", "survival_rate", "保存率", "造林保存率"),
+    "canopy": ("canopy", "canopy_closure", "crown_closure", "郁闭度"),
+}
+
+# Cut lines reach this far past the belt's inner and outer lines (m) so noding cuts it.
+_CUT_PAD_M = 1.0
+
+
+@dataclass(frozen=True)
+class CorridorOptions:
+    """Thresholds of the corridor analysis (see the module constants for the defaults).
+
+    Raises
+    ------
+    OptionError
+        From :meth:`check` for a value out of range, with the accepted range.
+
+    Examples
+    --------
+    >>> CorridorOptions(step_m=5).check().step_m
+    5.0
+    """
+
+    step_m: float = DEFAULT_STEP_M
+    min_coverage: float = DEFAULT_MIN_COVERAGE
+    min_gap_m: float = DEFAULT_MIN_GAP_M
+    merge_m: float = DEFAULT_MERGE_M
+    min_survival: float = DEFAULT_MIN_SURVIVAL
+    min_canopy: float = DEFAULT_MIN_CANOPY
+
+    def check(self) -> CorridorOptions:
+        """Return the options as floats, or raise :class:`OptionError` for a bad one."""
+        values = {}
+        for name, value in self.__dict__.items():
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise OptionError(f"{_flag(name)} = {value!r}: give a number") from None
+            if not math.isfinite(number):
+                raise OptionError(f"{_flag(name)} = {value}: give a finite number")
+            values[name] = number
+        if not 1 <= values["step_m"] <= 1000:
+            raise OptionError(f"--step-m = {self.step_m}: give a station spacing of 1 to 1000 m")
+        for name in ("min_coverage", "min_survival", "min_canopy"):
+            if not 0 <= values[name] <= 1:
+                raise OptionError(
+                    f"{_flag(name)} = {values[name]:g}: give a share from 0 to 1 "
+                    f"(0.5 means 50 %)"
+                )
+        for name in ("min_gap_m", "merge_m"):
+            if values[name] < 0:
+                raise OptionError(f"{_flag(name)} = {values[name]:g}: give 0 or more metres")
+        return CorridorOptions(**values)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+@dataclass
+class CorridorResult:
+    """Everything :func:`analyse_corridor` finds; frames in the output CRS, areas in m².
+
+    Attributes
+    ----------
+    belt : GeoDataFrame
+        One row per segment and bank: the belt and its ``belt_m2``, ``forest_m2``,
+        ``coverage`` (0-1), ``gap_m``, ``gap_share`` and number of ``gaps``.
+    stations : GeoDataFrame
+        One row per strip and bank (points at the belt's middle): ``chainage_from_m``,
+        ``chainage_to_m``, ``length_m``, ``belt_m2``, ``forest_m2``, ``coverage`` (NaN
+        where no belt is left), ``gap_id`` ("" outside gaps).
+    gaps : GeoDataFrame
+        The 新建新造 list: ``gap_id``, ``bank``, chainages and stakes, ``length_m``,
+        ``belt_m2``, ``uncovered_m2`` (area to plant), ``mean_coverage``, ``segment_id``,
+        ``township``/``village`` with an admin layer; geometry = the open part of the belt.
+    weak_stands : GeoDataFrame
+        The 提质改造 list: forest polygons in the belt below a stand threshold, per bank,
+        with the ``area_m2`` in the belt, stand attributes and the ``reason``.
+    per_km : GeoDataFrame
+        Per kilometre and bank: belt, forest, coverage, gap length and share.
+    per_township : DataFrame or None
+        Per township and bank (with an admin layer).
+    options : CorridorOptions
+    repaired : list of str
+        Ids of forest polygons whose invalid geometry was repaired.
+    """
+
+    belt: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    gaps: gpd.GeoDataFrame
+    weak_stands: gpd.GeoDataFrame
+    per_km: gpd.GeoDataFrame
+    per_township: pd.DataFrame | None
+    options: CorridorOptions
+    repaired: list[str]
+
+
+# ----------------------------------------------------------------------------- belt
+def corridor_belt(
+    canal: Canal, rules: ZoneRules, *, exclude: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """The corridor belt per segment and bank, in the canal's metric CRS.
+
+    Parameters
+    ----------
+    canal : Canal
+    rules : ZoneRules
+        Give the management-edge distance and ``corridor_m`` per segment.
+    exclude : GeoDataFrame, optional
+        Polygons removed from the belt (roads, water, buildings); any CRS.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``segment_index``, ``segment_id``, ``bank``, ``rule``, ``inner_m`` (centerline to
+        the belt's inner line = management edge), ``outer_m``, ``corridor_m``,
+        ``belt_m2`` and the belt polygon. Flat ends at the canal's start and end.
+
+    Examples
+    --------
+    >>> belt = corridor_belt(canal, rules)
+    >>> belt["bank"].iat[0], [float(belt[c].iat[0]) for c in ("inner_m", "outer_m")]
+    ('左岸', [60.0, 160.0])
+    """
+    widths = segment_widths(canal, rules)
+    inner = widths["outer_0"].to_numpy(dtype=float)
+    outer = inner + widths["corridor_m"].to_numpy(dtype=float)
+    reach = float(outer.max())
+    territory = bank_territories(canal, reach)
+    index = widths["segment_index"].to_numpy()
+    own = np.array([territory[k] for k in zip(index, widths["bank"], strict=True)], dtype=object)
+    # The zones keep round caps at the canal's ends (the distance rule); a belt is planted
+    # along the canal and stops square at the ends of the stretch.
+    ends = _end_caps(canal, 2 * reach + 20.0)
+    own = polygonal(shapely.difference(own, ends, grid_size=GRID_M))
+    segments = canal.segments.geometry.values[index]
+    band = shapely.difference(
+        shapely.buffer(segments, outer, quad_segs=ARC_SEGMENTS),
+        shapely.buffer(segments, inner, quad_segs=ARC_SEGMENTS),
+    )
+    geoms = polygonal(shapely.intersection(band, own, grid_size=GRID_M))
+    if exclude is not None:
+        removed = _exclusion(exclude, canal)
+        if not removed.is_empty:
+            geoms = polygonal(shapely.difference(geoms, removed, grid_size=GRID_M))
+    out = gpd.GeoDataFrame(
+        {
+            "segment_index": index,
+            "segment_id": widths["segment_id"].to_numpy(),
+            "bank": widths["bank"].to_numpy(),
+            "rule": widths["rule"].to_numpy(),
+            "inner_m": inner,
+            "outer_m": outer,
+            "corridor_m": widths["corridor_m"].to_numpy(dtype=float),
+            "belt_m2": shapely.area(geoms),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=canal.metric_crs),
+    )
+    return out
+
+
+def _end_caps(canal: Canal, size: float) -> Any:
+    """Squares behind the canal's start and beyond its end (what the belt leaves out)."""
+    xy = shapely.get_coordinates(canal.line)
+    caps = []
+    for point, ahead in ((xy[0], xy[0] - xy[1]), (xy[-1], xy[-1] - xy[-2])):
+        u = ahead / np.hypot(*ahead)
+        n = np.array([-u[1], u[0]])
+        caps.append(Polygon([point + n * size, point + n * size + u * size,
+                             point - n * size + u * size, point - n * size]))
+    return shapely.union_all(caps)
+
+
+def _exclusion(exclude: gpd.GeoDataFrame, canal: Canal) -> Any:
+    _require_crs(exclude, "the exclusion layer", "save it with its CRS")
+    frame = exclude.to_crs(canal.metric_crs)
+    geoms = frame.geometry.values
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    areal = shapely.get_type_id(geoms) >= 3
+    if len(geoms) and not areal.any():
+        raise InputFileError(
+            "the exclusion layer holds no polygons; give roads, water and buildings as "
+            "polygons (buffer road centerlines to their width first)"
+        )
+    if (~areal).any():
+        logger.warning("exclusion layer: %d non-polygon feature(s) ignored", int((~areal).sum()))
+    geoms = polygonal(shapely.make_valid(geoms[areal]))
+    return shapely.union_all(geoms) if len(geoms) else Polygon()
+
+
+# ---------------------------------------------------------------------------- forest
+def prepare_forest(
+    forest: gpd.GeoDataFrame, *, crs: Any = None, source: str = "forest"
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Forest polygons with canonical attribute columns and valid geometry.
+
+    Recognises Chinese or English headers (:data:`FOREST_HEADERS`): ``forest_id``,
+    ``species`` (树种), ``planting_year`` (栽植年份), ``survival`` (保存率) and ``canopy``
+    (郁闭度), the last two as shares 0-1 (``85``, ``"85%"`` and ``0.85`` all read 0.85).
+    Invalid polygons are repaired with ``make_valid``; empty and non-polygon features are
+    dropped. Both are logged as warnings.
+
+    Parameters
+    ----------
+    forest : GeoDataFrame
+    crs : optional
+        CRS of the data when the file has none or it is wrong.
+    source : str
+        Name used in messages.
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        The polygons (same CRS) and the ids of the repaired ones.
+
+    Examples
+    --------
+    >>> frame, repaired = prepare_forest(gpd.read_file("data/boundaries/forest.geojson"))
+    >>> repaired
+    ['F0022', 'F0169', 'F0242']
+    """
+    if crs is None:
+        _require_crs(forest, source, "pass --forest-crs (forest_crs= in Python)")
+    frame = with_input_crs(forest, crs, source).reset_index(drop=True)
+    out = gpd.GeoDataFrame(geometry=frame.geometry.values, crs=frame.crs)
+    for name, headers in FOREST_HEADERS.items():
+        column = find_column(frame.columns.drop(frame.geometry.name), headers)
+        if column is not None:
+            out[name] = frame[column].to_numpy()
+    if "forest_id" in out:
+        out["forest_id"] = out["forest_id"].astype(str)
+    else:
+        out.insert(0, "forest_id", [f"#{i + 1}" for i in range(len(out))])
+    for name in ("survival", "canopy"):
+        if name in out:
+            out[name] = _shares(out[name], f"{source}: {name}")
+    geoms = out.geometry.values.copy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    broken = ~missing & ~shapely.is_valid(geoms)
+    if broken.any():
+        geoms[broken] = shapely.make_valid(geoms[broken])
+    # Collections (a repaired ring, a mixed layer) keep their polygons.
+    mixed = ~missing & (shapely.get_type_id(geoms) == 7)
+    if mixed.any():
+        geoms[mixed] = polygonal(geoms[mixed])
+    areal = ~missing & np.isin(shapely.get_type_id(geoms), (3, 6))
+    areal &= ~shapely.is_empty(geoms)
+    repaired = out["forest_id"][broken & areal].tolist()
+    if repaired:
+        logger.warning(
+            "%s: %d invalid polygon(s) repaired with make_valid: %s",
+            source, len(repaired), ", ".join(repaired[:10]) + (" …" if len(repaired) > 10 else ""),
+        )
+    dropped = int((~areal).sum())
+    if dropped:
+        logger.warning("%s: %d feature(s) without polygon geometry skipped", source, dropped)
+    out = out.set_geometry(gpd.GeoSeries(geoms, crs=out.crs))
+    return out[areal].reset_index(drop=True), repaired
+
+
+def _require_crs(frame: gpd.GeoDataFrame, source: str, fix: str) -> None:
+    if frame.crs is None:
+        raise CRSMissingError(
+            f"{source} has no CRS; {fix}: wgs84, cgcs2000, gcj02, bd09 or an EPSG code such "
+            "as EPSG:4547"
+        )
+
+
+def _shares(values: pd.Series, where: str) -> pd.Series:
+    """Numbers as shares 0-1: ``"85%"`` and a column of percentages become 0.85."""
+    text = values.astype("string").str.strip()
+    percent = text.str.endswith("%").fillna(False).to_numpy()
+    number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").to_numpy(dtype=float)
+    number[percent] /= 100
+    # A column written in per cent (85, 62 …): most values above 1.
+    plain = number[~percent & np.isfinite(number)]
+    if len(plain) and np.median(plain) > 1:
+        number[~percent] /= 100
+        logger.info("%s: read as per cent", where)
+    bad = (number < 0) | (number > 1)
+    if bad.any():
+        logger.warning("%s: %d value(s) outside 0-1 ignored", where, int(bad.sum()))
+        number[bad] = np.nan
+    return pd.Series(number, index=values.index)
+
+
+# ---------------------------------------------------------------------------- geometry
+def offset_points(
+    canal: Canal, measure_m: np.ndarray, offset_m: np.ndarray | float
+) -> np.ndarray:
+    """Points at a signed distance from the centerline (left positive), ``(n, 2)``.
+
+    The offset is taken along the normal of the centerline edge at ``measure_m``.
+
+    Examples
+    --------
+    >>> xy = offset_points(canal, np.array([1000.0]), -30.0)
+    >>> loc = canal.locate(xy[:, 0], xy[:, 1])
+    >>> round(float(loc.distance_m[0]), 6), loc.banks().tolist()
+    (30.0, ['右岸'])
+    """
+    xy = shapely.get_coordinates(canal.line)
+    d = np.diff(xy, axis=0)
+    length = np.hypot(d[:, 0], d[:, 1])
+    start = np.concatenate([[0.0], np.cumsum(length)[:-1]])
+    m = np.asarray(measure_m, dtype=float)
+    e = np.clip(np.searchsorted(start, m, side="right") - 1, 0, len(length) - 1)
+    t = np.clip((m - start[e]) / length[e], 0.0, 1.0)
+    normal = np.column_stack([-d[e, 1], d[e, 0]]) / length[e][:, None]
+    offset = np.broadcast_to(np.asarray(offset_m, dtype=float), m.shape)
+    return xy[e] + t[:, None] * d[e] + normal * offset[:, None]
+
+
+def _bisectors(canal: Canal, sign: float, reach: float) -> np.ndarray:
+    """Lines through every turn of the centerline along the bisector, on one bank.
+
+    On the inside of a turn the strips of the two edges meet on this line, so it must be
+    in the linework for every face to fall in one strip.
+    """
+    xy = shapely.get_coordinates(canal.line)
+    if len(xy) < 3:
+        return np.empty(0, dtype=object)
+    u1 = xy[1:-1] - xy[:-2]
+    u2 = xy[2:] - xy[1:-1]
+    u1 /= np.hypot(u1[:, 0], u1[:, 1])[:, None]
+    u2 /= np.hypot(u2[:, 0], u2[:, 1])[:, None]
+    mid = u1 + u2
+    mid /= np.maximum(np.hypot(mid[:, 0], mid[:, 1]), 1e-12)[:, None]
+    normal = np.column_stack([-mid[:, 1], mid[:, 0]])
+    cos_half = np.maximum(np.abs(normal[:, 0] * -u1[:, 1] + normal[:, 1] * u1[:, 0]), 0.25)
+    far = xy[1:-1] + sign * normal * ((reach + _CUT_PAD_M) / cos_half)[:, None]
+    return shapely.linestrings(np.stack([xy[1:-1], far], axis=1))
+
+
+def _breaks(canal: Canal, step_m: float) -> np.ndarray:
+    """Measures of the strip cuts: stations, whole kilometres, junctions and both ends."""
+    c0, c1 = canal.chainage_range
+    grids = [np.arange(math.ceil(c0 / s) * s, c1, s) for s in (step_m, 1000.0)]
+    cuts = np.concatenate([
+        canal.measure_at(np.concatenate(grids)),
+        canal.segments["start_m"].to_numpy(), [0.0, canal.length_m],
+    ])
+    cuts = np.unique(np.clip(cuts, 0.0, canal.length_m))
+    # Cuts a millimetre apart only make slivers of strips.
+    keep = np.concatenate([[True], np.diff(cuts) > 1e-3])
+    keep[-1] = True
+    cuts = cuts[keep]
+    if len(cuts) > 2 and cuts[-1] - cuts[-2] <= 1e-3:
+        cuts = np.delete(cuts, -2)
+    return cuts
+
+
+@dataclass
+class _BankStrips:
+    """One bank's belt cut into faces, each inside one strip, grouped in slabs of
+    :data:`SLAB_M` with the forest of each slab.
+
+    Per face: ``geoms``, ``strip`` (index of its strip), ``slab`` (index of its slab) and
+    ``area`` (m²). Per strip: ``forest_m2``. Per slab: ``slab_km``, ``slabs`` (the belt)
+    and ``covers`` (its forest).
+    """
+
+    geoms: np.ndarray
+    strip: np.ndarray
+    slab: np.ndarray
+    area: np.ndarray
+    forest_m2: np.ndarray
+    slab_km: np.ndarray
+    slabs: np.ndarray
+    covers: np.ndarray
+
+    def open_part(self, first: int, stop: int) -> Any:
+        """The belt without forest in strips ``first:stop``."""
+        chosen = (self.strip >= first) & (self.strip < stop)
+        pieces = polygonal(shapely.difference(self.geoms[chosen],
+                                              self.covers[self.slab[chosen]]))
+        pieces = pieces[~shapely.is_empty(pieces)]
+        return shapely.union_all(pieces) if len(pieces) else Polygon()
+
+    def km_belts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Kilometres and the belt of each (the union of its slabs)."""
+        km, group = np.unique(self.slab_km, return_inverse=True)
+        return km, np.array([report.union_faces(self.slabs[group == i])
+                             for i in range(len(km))], dtype=object)
+
+
+#: Length of the slabs (m) in which the forest is dissolved and measured; divides 1000.
+SLAB_M = 100.0
+
+
+def _bank_strips(
+    canal: Canal, pieces: gpd.GeoDataFrame, breaks: np.ndarray, sign: float,
+    forest: np.ndarray, tree: shapely.STRtree,
+) -> _BankStrips:
+    """Cut one bank's belt into strip faces and measure the forest of every strip.
+
+    ``pieces`` are the bank's belt pieces in segment order (:func:`corridor_belt`).
+    The forest is dissolved per slab: small dissolves are faster than one per bank and
+    give small covers to measure against.
+    """
+    n = len(breaks) - 1
+    faces, strip = _strip_faces(canal, pieces, breaks, sign)
+    strip_slab = np.floor(canal.chainage_at(breaks[:-1]) / SLAB_M + 1e-9).astype(int)
+    slab_ids, slab = np.unique(strip_slab[strip], return_inverse=True)
+    order = np.argsort(slab, kind="stable")
+    bounds = np.searchsorted(slab[order], np.arange(1, len(slab_ids)))
+    slabs = np.array([report.union_faces(group)
+                      for group in np.split(faces[order], bounds)], dtype=object)
+    covers = np.array([_cover(geom, forest, tree) for geom in slabs], dtype=object)
+    first = np.full(len(slab_ids), n)
+    last = np.full(len(slab_ids), -1)
+    np.minimum.at(first, slab, strip)
+    np.maximum.at(last, slab, strip)
+    straight = _straight_slabs(canal, breaks[first], breaks[last + 1],
+                               float(pieces["outer_m"].max()))
+    forest_m2 = _integrate_covers(canal, covers[straight], first[straight], last[straight],
+                                  breaks)
+    # Near a turn of the centerline strips are not rectangles: overlay each face with its
+    # slab's forest, after prepared predicates settle the faces wholly in or out of it.
+    bent = ~straight[slab]
+    cover = covers[slab[bent]]
+    shapely.prepare(cover)
+    area = shapely.area(faces)
+    inside = shapely.contains_properly(cover, faces[bent])
+    across = ~inside & shapely.intersects(cover, faces[bent])
+    forest = np.where(inside, area[bent], 0.0)
+    forest[across] = shapely.area(shapely.intersection(faces[bent][across], cover[across]))
+    forest_m2 += np.bincount(strip[bent], forest, n)
+    slab_km = np.floor(slab_ids * SLAB_M / 1000 + 1e-9).astype(int)
+    return _BankStrips(faces, strip, slab, area, forest_m2, slab_km, slabs, covers)
+
+
+def _straight_slabs(canal: Canal, lo: np.ndarray, hi: np.ndarray, reach: float) -> np.ndarray:
+    """Slabs (measure ``lo``-``hi``) out of reach of every turn of the centerline.
+
+    Inside the turn of a vertex the strips of its two edges meet on the bisector, up to
+    ``reach * tan(turn / 2)`` along the canal from the vertex; outside it all points of
+    the wedge share the vertex's measure. Away from those places each strip is a
+    rectangle in the frame of its centerline edge.
+    """
+    xy = shapely.get_coordinates(canal.line)
+    d = np.diff(xy, axis=0)
+    heading = np.arctan2(d[:, 1], d[:, 0])
+    turn = np.abs((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi)
+    measure = np.cumsum(np.hypot(d[:, 0], d[:, 1]))[:-1]
+    near = (reach + _CUT_PAD_M) * np.tan(np.minimum(turn, 2.5) / 2) + 1.0
+    touched = ((measure[None, :] - near[None, :] < hi[:, None])
+               & (measure[None, :] + near[None, :] > lo[:, None]))
+    return ~touched.any(axis=1)
+
+
+def _integrate_covers(canal: Canal, covers: np.ndarray, first: np.ndarray, last: np.ndarray,
+                      breaks: np.ndarray) -> np.ndarray:
+    """Forest area per strip of straight slabs, without an overlay per strip.
+
+    In the frame of the slab's centerline edge (x = measure, y = offset) strips are
+    x-intervals, and the area of a polygon between two x values is ``-∫ y dx`` along
+    its rings clipped to them: the closing cuts are vertical and add nothing. So every
+    ring edge is split at the station measures and integrated with numpy.
+    """
+    n = len(breaks) - 1
+    parts, part_slab = shapely.get_parts(covers, return_index=True)
+    rings, ring_part = shapely.get_rings(shapely.orient_polygons(parts), return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    slab = part_slab[ring_part[ring[:-1][same]]]
+    # The frame of each slab: its centerline edge.
+    line = shapely.get_coordinates(canal.line)
+    d = np.diff(line, axis=0)
+    length = np.hypot(d[:, 0], d[:, 1])
+    start = np.concatenate([[0.0], np.cumsum(length)[:-1]])
+    middle = (breaks[first] + breaks[last + 1]) / 2
+    edge = np.clip(np.searchsorted(start, middle, side="right") - 1, 0, len(d) - 1)[slab]
+    u = d[edge] / length[edge][:, None]
+    frame = []
+    for p in (xy[:-1][same], xy[1:][same]):
+        rel = p - line[edge]
+        frame.append((start[edge] + rel[:, 0] * u[:, 0] + rel[:, 1] * u[:, 1],
+                      rel[:, 1] * u[:, 0] - rel[:, 0] * u[:, 1]))
+    (x0, y0), (x1, y1) = frame
+    lo, hi = np.minimum(x0, x1), np.maximum(x0, x1)
+    moving = hi > lo
+    x0, y0, x1, y1, lo, hi, slab = (a[moving] for a in (x0, y0, x1, y1, lo, hi, slab))
+    k0 = np.clip(np.searchsorted(breaks, lo, side="right") - 1, first[slab], last[slab])
+    k1 = np.clip(np.searchsorted(breaks, hi, side="left") - 1, k0, last[slab])
+    count = k1 - k0 + 1
+    piece = np.repeat(np.arange(len(k0)), count)
+    k = k0[piece] + np.arange(len(piece)) - np.repeat(np.cumsum(count) - count, count)
+    # The slab's own ends are open: vertices a rounding error beyond them still count.
+    left = np.where(k == first[slab][piece], -np.inf, breaks[k])
+    right = np.where(k == last[slab][piece], np.inf, breaks[k + 1])
+    xa = np.maximum(lo[piece], left)
+    xb = np.minimum(hi[piece], right)
+    slope = (y1 - y0) / (x1 - x0)
+    ya = y0[piece] + (xa - x0[piece]) * slope[piece]
+    yb = y0[piece] + (xb - x0[piece]) * slope[piece]
+    integral = np.sign(x1 - x0)[piece] * np.maximum(xb - xa, 0.0) * (ya + yb) / 2
+    return np.bincount(k, -integral, n).astype(float)
+
+
+def _strip_faces(
+    canal: Canal, pieces: gpd.GeoDataFrame, breaks: np.ndarray, sign: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Node the belt outline with the cut lines and turn bisectors; polygonize.
+
+    Every face lies in one strip (the linework holds every strip boundary); the strip
+    is found from the nearest centerline place of a point inside the face.
+    """
+    start_m = canal.segments["start_m"].to_numpy()
+    inner, outer = pieces["inner_m"].to_numpy(), pieces["outer_m"].to_numpy()
+    # A cut at a junction reaches over the belts of both segments.
+    at = np.clip(np.searchsorted(start_m, breaks, side="right") - 1, 0, len(pieces) - 1)
+    before = np.maximum(at - 1, 0)
+    near = np.maximum(np.minimum(inner[at], inner[before]) - _CUT_PAD_M, 0.0)
+    far = np.maximum(outer[at], outer[before]) + _CUT_PAD_M
+    cuts = shapely.linestrings(np.stack(
+        [offset_points(canal, breaks, sign * near), offset_points(canal, breaks, sign * far)],
+        axis=1))
+    belt = pieces.geometry.to_numpy()
+    lines = np.concatenate([cuts, _bisectors(canal, sign, float(outer.max())),
+                            shapely.boundary(belt)])
+    try:
+        noded = shapely.union_all(lines)
+    except shapely.errors.GEOSException:  # pragma: no cover - robustness fallback
+        noded = shapely.union_all(lines, grid_size=GRID_M)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    xy = shapely.get_coordinates(shapely.point_on_surface(faces))
+    # Which belt piece holds each face (none: the face is outside the belt).
+    hit, piece = shapely.STRtree(belt).query(shapely.points(xy), predicate="intersects")
+    first = np.full(len(faces), -1)
+    first[hit[::-1]] = piece[::-1]
+    inside = first >= 0
+    faces, xy, piece = faces[inside], xy[inside], first[inside]
+    measure = canal.locate(xy[:, 0], xy[:, 1]).measure_m
+    strip = np.searchsorted(breaks, measure, side="right") - 1
+    # A face in the wedge outside a turn at a junction is as near to both segments: it
+    # belongs to the strip of the segment whose belt holds it.
+    segment = pieces["segment_index"].to_numpy()[piece]
+    lowest = np.searchsorted(breaks, start_m[segment] - 1e-6)
+    highest = np.searchsorted(breaks, canal.segments["end_m"].to_numpy()[segment] - 1e-6) - 1
+    return faces, np.clip(strip, lowest, np.maximum(highest, lowest))
+
+
+def _cover(slab: Any, forest: np.ndarray, tree: shapely.STRtree) -> Any:
+    """The forested part of a slab of belt: dissolve the stands that reach it, clip."""
+    near = tree.query(slab, predicate="intersects")
+    if not len(near):
+        return Polygon()
+    return polygonal(shapely.intersection(shapely.union_all(forest[near]), slab))
+
+
+# ------------------------------------------------------------------------------- gaps
+def find_runs(
+    below: np.ndarray, from_m: np.ndarray, to_m: np.ndarray, *, min_length_m: float,
+    merge_m: float,
+) -> list[tuple[int, int]]:
+    """Runs of consecutive flagged strips: merged when closer than ``merge_m``, then kept
+    when at least ``min_length_m`` long.
+
+    Parameters
+    ----------
+    below : bool array
+        Flag per strip, strips in order along the canal.
+    from_m, to_m : float arrays
+        Where each strip starts and ends (m along the canal).
+
+    Returns
+    -------
+    list of (first, stop)
+        Strip index ranges ``first:stop``.
+
+    Examples
+    --------
+    >>> flags = np.array([1, 1, 0, 1, 1, 1, 0, 0, 0, 1], dtype=bool)
+    >>> edges = np.arange(11) * 10.0
+    >>> find_runs(flags, edges[:-1], edges[1:], min_length_m=30, merge_m=15)
+    [(0, 6)]
+    """
+    flags = np.concatenate([[0], below.astype(np.int8), [0]])
+    change = np.flatnonzero(np.diff(flags))
+    runs = [[int(s), int(e)] for s, e in zip(change[::2], change[1::2], strict=True)]
+    merged: list[list[int]] = []
+    for run in runs:
+        if merged and from_m[run[0]] - to_m[merged[-1][1] - 1] < merge_m:
+            merged[-1][1] = run[1]
+        else:
+            merged.append(run)
+    return [(s, e) for s, e in merged if to_m[e - 1] - from_m[s] >= min_length_m - 1e-6]
+
+
+# --------------------------------------------------------------------------- analysis
+def analyse_corridor(
+    canal: Canal,
+    rules: ZoneRules,
+    forest: gpd.GeoDataFrame,
+    *,
+    exclude: gpd.GeoDataFrame | None = None,
+    admin: gpd.GeoDataFrame | None = None,
+    forest_crs: Any = None,
+    crs: Any = None,
+    step_m: float = DEFAULT_STEP_M,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_gap_m: float = DEFAULT_MIN_GAP_M,
+    merge_m: float = DEFAULT_MERGE_M,
+    min_survival: float = DEFAULT_MIN_SURVIVAL,
+    min_canopy: float = DEFAULT_MIN_CANOPY,
+) -> CorridorResult:
+    """Coverage, gaps (断档) and weak stands of the ecological corridor.
+
+    Parameters
+    ----------
+    canal : Canal
+    rules : ZoneRules
+        Management edge and ``corridor_m`` per segment.
+    forest : GeoDataFrame
+        Forest polygons, any CRS, attribute names in Chinese or English
+        (:func:`prepare_forest`). May be empty: then each bank is one gap.
+    exclude : GeoDataFrame, optional
+        Polygons taken out of the belt (roads, water, buildings).
+    admin : GeoDataFrame, optional
+        Township/village polygons (``township``/``village`` or 乡镇/行政村).
+    forest_crs : optional
+        CRS of the forest data when it has none or it is wrong.
+    crs : optional
+        CRS of the returned frames (default: the canal's).
+    step_m, min_coverage, min_gap_m, merge_m, min_survival, min_canopy : float
+        See :class:`CorridorOptions` and the module constants.
+
+    Returns
+    -------
+    CorridorResult
+
+    Raises
+    ------
+    OptionError
+        A threshold out of range.
+
+    Examples
+    --------
+    >>> result = analyse_corridor(canal, rules, forest, step_m=10)  # doctest: +SKIP
+    >>> result.gaps[["bank", "stake_from", "stake_to", "uncovered_m2"]]  # doctest: +SKIP
+    """
+    options = CorridorOptions(step_m, min_coverage, min_gap_m, merge_m, min_survival,
+                              min_canopy).check()
+    if admin is not None:
+        _require_crs(admin, "the admin layer", "save it with its CRS")
+    belt = corridor_belt(canal, rules, exclude=exclude)
+    trees, repaired = prepare_forest(forest, crs=forest_crs)
+    trees = trees.to_crs(canal.metric_crs)
+    geoms = trees.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    breaks = _breaks(canal, options.step_m)
+    middle_m = (breaks[:-1] + breaks[1:]) / 2
+    segment = np.clip(np.searchsorted(canal.segments["start_m"].to_numpy(), middle_m,
+                                      side="right") - 1, 0, len(canal.segments) - 1)
+    reasons = _stand_reasons(trees, options)
+    n = len(breaks) - 1
+    strips, faces, weak = [], {}, []
+    for bank, sign in BANK_SIGNS.items():
+        pieces = belt[belt["bank"] == bank].sort_values("segment_index")
+        face = faces[bank] = _bank_strips(canal, pieces, breaks, sign, geoms, tree)
+        belt_m2 = np.bincount(face.strip, face.area, n)
+        centre = (pieces["inner_m"].to_numpy() + pieces["outer_m"].to_numpy())[segment] / 2
+        xy = offset_points(canal, middle_m, sign * centre)
+        strips.append(pd.DataFrame({
+            "bank": bank, "segment_index": segment, "from_m": breaks[:-1], "to_m": breaks[1:],
+            "belt_m2": belt_m2, "forest_m2": np.clip(face.forest_m2, 0.0, belt_m2),
+            "x": xy[:, 0], "y": xy[:, 1],
+        }))
+        bank_belt = polygonal(shapely.union_all(pieces.geometry.to_numpy()))
+        weak.append(_weak_stands(trees, tree, reasons, bank_belt, bank))
+    stations = report.station_table(canal, pd.concat(strips, ignore_index=True), admin)
+    gaps = _gaps(canal, stations, faces, options)
+    out_crs = canal.crs if crs is None else crs
+    return CorridorResult(
+        belt=to_crs_valid(report.per_segment_table(belt, stations, gaps), out_crs),
+        stations=report.station_points(stations, canal.metric_crs).to_crs(out_crs),
+        gaps=to_crs_valid(gaps, out_crs),
+        weak_stands=to_crs_valid(
+            report.weak_table(canal, pd.concat(weak, ignore_index=True), admin), out_crs),
+        per_km=to_crs_valid(report.per_km_table(canal, stations, faces), out_crs),
+        per_township=(report.summary_by(stations, ["township", "bank"])
+                      if "township" in stations else None),
+        options=options,
+        repaired=repaired,
+    )
+
+
+def _stand_reasons(trees: gpd.GeoDataFrame, options: CorridorOptions) -> np.ndarray:
+    """Why each stand is weak ("保存率 0.62 < 0.70"); "" for a sound or unknown stand."""
+    reasons = np.full(len(trees), "", dtype=object)
+    for column, limit, label in (("survival", options.min_survival, "保存率"),
+                                 ("canopy", options.min_canopy, "郁闭度")):
+        if column in trees:
+            values = trees[column].to_numpy(dtype=float)
+            hit = values < limit  # NaN (not surveyed) is not weak
+            text = np.array([f"{label} {v:.2f} < {limit:.2f}" for v in values[hit]], dtype=object)
+            reasons[hit] = np.where(reasons[hit] == "", text, reasons[hit] + "；" + text)
+    return reasons
+
+
+def _weak_stands(trees: gpd.GeoDataFrame, tree: shapely.STRtree, reasons: np.ndarray,
+                 belt: Any, bank: str) -> pd.DataFrame:
+    """Weak stands of one bank's belt, each cut to the belt."""
+    near = tree.query(belt, predicate="intersects")
+    near = np.sort(near[reasons[near] != ""])
+    pieces = trees.geometry.to_numpy()[near]
+    # Most stands lie wholly in the belt: only those across its outline need an overlay.
+    shapely.prepare(belt)
+    across = ~shapely.contains_properly(belt, pieces)
+    pieces[across] = polygonal(shapely.intersection(pieces[across], belt))
+    area = shapely.area(pieces)
+    keep = area > report.MIN_BELT_M2
+    out = pd.DataFrame(trees.drop(columns="geometry").iloc[near[keep]]).reset_index(drop=True)
+    out.insert(1, "bank", bank)
+    out["area_m2"] = area[keep]
+    out["reason"] = reasons[near[keep]]
+    out["geometry"] = pieces[keep]
+    return out
+
+
+def _gaps(canal: Canal, stations: pd.DataFrame, faces: dict[str, _BankStrips],
+          options: CorridorOptions) -> gpd.GeoDataFrame:
+    """Gaps of both banks; marks their strips in ``stations["gap_id"]``.
+
+    Geometry of a gap: the open faces of its strips, merged (they share edges exactly).
+    """
+    rows = []
+    admin_columns = [c for c in report.ADMIN_COLUMNS if c in stations]
+    gap_ids = stations["gap_id"].to_numpy()
+    for bank, face in faces.items():
+        where = np.flatnonzero((stations["bank"] == bank).to_numpy())
+        part = stations.iloc[where]
+        below = (part["coverage"] < options.min_coverage).to_numpy()  # NaN (no belt): not
+        runs = find_runs(below, part["from_m"].to_numpy(), part["to_m"].to_numpy(),
+                         min_length_m=options.min_gap_m, merge_m=options.merge_m)
+        for first, stop in runs:
+            gap_id = f"G{len(rows) + 1:03d}"
+            gap_ids[where[first:stop]] = gap_id
+            run = part.iloc[first:stop]
+            belt_m2, forest_m2 = float(run["belt_m2"].sum()), float(run["forest_m2"].sum())
+            rows.append({
+                "gap_id": gap_id, "bank": bank,
+                "chainage_from_m": run["chainage_from_m"].iat[0],
+                "chainage_to_m": run["chainage_to_m"].iat[-1],
+                "stake_from": run["stake_from"].iat[0], "stake_to": run["stake_to"].iat[-1],
+                "length_m": run["to_m"].iat[-1] - run["from_m"].iat[0],
+                "belt_m2": belt_m2, "uncovered_m2": belt_m2 - forest_m2,
+                "mean_coverage": forest_m2 / belt_m2 if belt_m2 > 0 else np.nan,
+                "segment_id": report.joined(run["segment_id"]), "action": report.ACTION_PLANT,
+                **{c: report.joined(run[c]) for c in admin_columns},
+                "geometry": face.open_part(first, stop),
+            })
+    stations["gap_id"] = gap_ids
+    frame = pd.DataFrame(rows, columns=[*report.GAP_COLUMNS, *admin_columns, "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=canal.metric_crs)

@@ -1,0 +1,665 @@
+"""Building blocks of the HTML maps: compact data encoding, map state and folium elements.
+
+Data goes into the page as JSON inside ``<script>``, encoded column by column (repeated
+values once, coordinates as integers) so 100,000 risk sources fit in a few MB. The
+browser side (``static/geo_guard/geo_guard_map.js``) builds the layers from it and puts
+every user value on the page with ``textContent``: a name such as
+``<img src=x onerror=alert(1)>`` shows as text and runs nothing. The JSON itself has
+``<``, ``>`` and ``&`` escaped, so no value can close the ``<script>`` element.
+
+Examples
+--------
+>>> json_for_script({"名称": "</script><script>alert(1)</script>"})
+'{"名称":"\\\\u003c/script\\\\u003e\\\\u003cscript\\\\u003ealert(1)\\\\u003c/script\\\\u003e"}'
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from .map_assets import CDN, read_static, script_safe
+from .settings import ZONE_NAMES
+from .source_types import SOURCE_TYPES
+
+__all__ = [
+    "COLUMN_LABELS",
+    "TYPE_SHAPES",
+    "DataLayer",
+    "HtmlBlock",
+    "MapState",
+    "Script",
+    "encode_table",
+    "json_for_script",
+    "map_state",
+    "shape_svg",
+]
+
+#: Chinese labels of the columns geo_guard adds (input columns keep their own names).
+COLUMN_LABELS: dict[str, str] = {
+    "name": "名称",
+    "zone": "保护区",
+    "zone_level": "保护区级别",
+    "distance_m": "距中心线 (m)",
+    "chainage_m": "里程 (m)",
+    "stake": "桩号",
+    "bank": "岸别",
+    "segment_id": "渠段",
+    "lon": "经度 (WGS84)",
+    "lat": "纬度 (WGS84)",
+    "source_type": "风险源类型",
+    "status": "状态",
+    "reason": "说明",
+    "township": "乡镇(街道)",
+    "village": "行政村",
+    "structure": "建筑物类型",
+    "section": "挖填方",
+    "groundwater": "地下水位",
+    "permeability": "渗透性",
+    "area_type": "区域类型",
+    "rule": "适用规则",
+    "width_m": "宽度 (m)",
+    "inner_m": "内边线距中心线 (m)",
+    "outer_m": "外边线距中心线 (m)",
+    "area_m2": "面积 (m²)",
+    "length_m": "长度 (m)",
+    "chainage_from_m": "起点里程 (m)",
+    "chainage_to_m": "终点里程 (m)",
+    "stake_from": "起点桩号",
+    "stake_to": "终点桩号",
+    "edge_left_m": "左岸管理范围宽 (m)",
+    "edge_right_m": "右岸管理范围宽 (m)",
+    "gap_m": "断档长度 (m)",
+    "kind": "类别",
+    "note": "备注",
+    "forest_id": "林地编号",
+    "code": "编码",
+    "gap_id": "断档编号",
+    "belt_m2": "林带面积 (m²)",
+    "forest_m2": "林地面积 (m²)",
+    "uncovered_m2": "未覆盖面积 (m²)",
+    "coverage": "覆盖率",
+    "mean_coverage": "平均覆盖率",
+    "action": "措施",
+    "survival": "保存率",
+    "canopy": "郁闭度",
+    "species": "树种",
+    "planting_year": "栽植年份",
+}
+
+#: Number formats of known numeric columns (others: up to 10 significant digits).
+_FORMATS: dict[str, str] = {
+    "distance_m": "{:.1f}",
+    "chainage_m": "{:.1f}",
+    "chainage_from_m": "{:.1f}",
+    "chainage_to_m": "{:.1f}",
+    "length_m": "{:.1f}",
+    "gap_m": "{:.1f}",
+    "lon": "{:.6f}",
+    "lat": "{:.6f}",
+    "area_m2": "{:,.0f}",
+    "belt_m2": "{:,.0f}",
+    "forest_m2": "{:,.0f}",
+    "uncovered_m2": "{:,.0f}",
+    "coverage": "{:.0%}",
+    "mean_coverage": "{:.0%}",
+    "width_m": "{:g}",
+    "inner_m": "{:g}",
+    "outer_m": "{:g}",
+}
+
+#: Marker shape of each risk-source type (colour tells the zone, shape the type).
+TYPE_SHAPES: dict[str, str] = dict(
+    zip(
+        SOURCE_TYPES,
+        (
+            "square",
+            "triangle",
+            "star",
+            "triangle-down",
+            "hexagon",
+            "pentagon",
+            "plus",
+            "diamond",
+            "cross",
+            "hourglass",
+            "house",
+            "circle",
+        ),
+        strict=True,
+    )
+)
+
+
+def _regular(n: int, start_deg: float, radius: float) -> list[float]:
+    angles = np.radians(start_deg + 360.0 * np.arange(n) / n)
+    # Screen y grows downwards: a vertex at 90 degrees points up.
+    return _flat(np.cos(angles) * radius, -np.sin(angles) * radius)
+
+
+def _flat(x: np.ndarray, y: np.ndarray) -> list[float]:
+    return [round(float(v), 3) for v in np.column_stack([x, y]).ravel()]
+
+
+def _star(points: int, outer: float, inner: float) -> list[float]:
+    angles = np.radians(90.0 + 180.0 * np.arange(2 * points) / points)
+    radii = np.where(np.arange(2 * points) % 2 == 0, outer, inner)
+    return _flat(np.cos(angles) * radii, -np.sin(angles) * radii)
+
+
+def _plus(arm: float, half: float, rotate_deg: float = 0.0) -> list[float]:
+    a, h = arm, half
+    xy = np.array(
+        [(-h, -a), (h, -a), (h, -h), (a, -h), (a, h), (h, h), (h, a), (-h, a), (-h, h), (-a, h),
+         (-a, -h), (-h, -h)]
+    )
+    t = math.radians(rotate_deg)
+    rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+    return [round(float(v), 3) for v in (xy @ rot.T).ravel()]
+
+
+#: Unit outlines (x, y pairs, screen y down) drawn around each marker's centre.
+SHAPE_VERTICES: dict[str, list[float] | None] = {
+    "circle": None,
+    "square": _regular(4, 45, 1.15),
+    "diamond": _regular(4, 90, 1.3),
+    "triangle": _regular(3, 90, 1.35),
+    "triangle-down": _regular(3, 270, 1.35),
+    "pentagon": _regular(5, 90, 1.15),
+    "hexagon": _regular(6, 0, 1.1),
+    "star": _star(5, 1.45, 0.62),
+    "plus": _plus(1.2, 0.42),
+    "cross": _plus(1.25, 0.4, 45),
+    "hourglass": [-1.0, -1.05, 1.0, -1.05, 0.0, 0.0, 1.0, 1.05, -1.0, 1.05, 0.0, 0.0],
+    "house": [0.0, -1.2, 1.1, -0.2, 0.8, -0.2, 0.8, 1.0, -0.8, 1.0, -0.8, -0.2, -1.1, -0.2],
+}
+
+
+def shape_svg(shape: str, fill: str = "#bdbdbd", size: int = 16) -> str:
+    """A small inline SVG of a marker shape, for the legend.
+
+    Examples
+    --------
+    >>> shape_svg("circle").startswith("<svg")
+    True
+    """
+    verts = SHAPE_VERTICES.get(shape)
+    head = (
+        f'<svg width="{size}" height="{size}" viewBox="-1.6 -1.6 3.2 3.2" aria-hidden="true">'
+    )
+    paint = f'fill="{html.escape(fill)}" stroke="#222" stroke-width="0.14"'
+    if verts is None:
+        return f'{head}<circle r="1" {paint}/></svg>'
+    points = " ".join(f"{verts[i]},{verts[i + 1]}" for i in range(0, len(verts), 2))
+    return f'{head}<polygon points="{points}" {paint}/></svg>'
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_for_script(obj: Any) -> str:
+    """JSON that is safe inside an HTML ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``/``\\u003e``/``\\u0026`` (JavaScript reads
+    them back unchanged), so a value cannot end the script or open a comment; the line
+    separators U+2028/U+2029 are escaped too. NaN is refused (it is not JSON).
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return False
+
+
+_FIXED = {"{:.0f}": 0, "{:.1f}": 1, "{:.2f}": 2, "{:.6f}": 6}
+#: Codes of a column with at most 64 distinct values are one character each.
+CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_MISSING_CODE = "."
+
+
+def _number_pattern(numbers: np.ndarray, column: object) -> str:
+    pattern = _FORMATS.get(str(column))
+    if pattern is not None:
+        return pattern
+    finite = numbers[np.isfinite(numbers)]
+    return "{:.0f}" if np.all(np.mod(finite, 1) == 0) else "{:.10g}"
+
+
+def display_strings(values: pd.Series, column: object = None) -> np.ndarray:
+    """Column values as display text (object array; ``None`` where missing or empty).
+
+    Examples
+    --------
+    >>> display_strings(pd.Series([1.25, float("nan")]), "distance_m").tolist()
+    ['1.2', None]
+    """
+    series = pd.Series(values).reset_index(drop=True)
+    out = np.empty(len(series), dtype=object)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        out[:] = np.where(series.to_numpy(dtype=bool), "是", "否")
+        return out
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(numbers)
+        pattern = _number_pattern(numbers, column)
+        out[finite] = [pattern.format(v) for v in numbers[finite]]
+        return out
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        mask = series.notna().to_numpy()
+        out[mask] = series[mask].astype(str).to_numpy()
+        return out
+    pattern = _FORMATS.get(str(column))
+    if pattern is not None:  # a known number column read as text (CSV, mixed XLSX cells)
+        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        parsed = np.isfinite(numbers)
+        if parsed.any():
+            out = display_strings(series.mask(parsed), None)
+            out[parsed] = [pattern.format(v) for v in numbers[parsed]]
+            return out
+    text = series.astype("string")  # str() of every value; missing stays missing
+    text = text.mask(text.str.strip() == "")
+    return text.to_numpy(dtype=object, na_value=None)
+
+
+def encode_column(
+    values: np.ndarray, numbers: np.ndarray | None = None, decimals: int | None = None
+) -> dict[str, Any]:
+    """One column for the page, in the smallest of these forms (missing = ``None``):
+
+    - ``{"d": uniques, "s": "ABA.C"}``: repeated values, one code character per row
+      (``.`` = missing) when there are at most 64 distinct values;
+    - ``{"d": uniques, "c": [0, 1, -1]}``: repeated values, integer codes;
+    - ``{"n": [1.5, null], "p": 1}``: numbers, shown with ``p`` decimals;
+    - ``{"v": ["text", null]}``: anything else.
+
+    Examples
+    --------
+    >>> encode_column(np.array(["甲", "甲", None, "甲"], dtype=object))
+    {'d': ['甲'], 's': 'AA.A'}
+    >>> encode_column(np.array(["1.5", "2.0"], dtype=object), np.array([1.5, 2.0]), 1)
+    {'n': [1.5, 2.0], 'p': 1}
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    if len(uniques) * 2 <= len(values):
+        labels = [str(u) for u in uniques]
+        if len(uniques) <= len(CODE_ALPHABET):
+            table = np.array([*CODE_ALPHABET[: len(uniques)], _MISSING_CODE], dtype=object)
+            return {"d": labels, "s": "".join(table[codes].tolist())}
+        return {"d": labels, "c": codes.tolist()}
+    if numbers is not None and decimals is not None:
+        rounded = np.round(numbers, decimals)
+        shown = [None if not math.isfinite(v) else v for v in rounded.tolist()]
+        if decimals == 0:
+            shown = [None if v is None else int(v) for v in shown]
+        return {"n": shown, "p": decimals}
+    return {"v": [None if v is None else str(v) for v in values]}
+
+
+@dataclass
+class PreparedColumn:
+    """A column's label, display text and (for fixed-decimal numbers) values."""
+
+    label: str
+    text: np.ndarray
+    numbers: np.ndarray | None = None
+    decimals: int | None = None
+
+
+def prepare_columns(frame: pd.DataFrame, columns: Sequence[int]) -> list[PreparedColumn]:
+    """Display text of columns (by position), computed once for any subsets of rows.
+
+    Labels are the Chinese names of geo_guard's own columns (:data:`COLUMN_LABELS`) and
+    the input's own header otherwise.
+    """
+    out = []
+    for position in columns:
+        name = frame.columns[position]
+        series = frame.iloc[:, position]
+        numbers = decimals = None
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            numbers = series.to_numpy(dtype=float, na_value=np.nan)
+            decimals = _FIXED.get(_number_pattern(numbers, name))
+        label = COLUMN_LABELS.get(str(name), str(name))
+        out.append(PreparedColumn(label, display_strings(series, name), numbers, decimals))
+    return out
+
+
+def encode_prepared(
+    columns: Sequence[PreparedColumn], rows: np.ndarray | None = None
+) -> dict[str, list[Any]]:
+    """``{"labels": [...], "cols": [...]}`` of prepared columns, for ``rows`` or all."""
+    cols = []
+    for column in columns:
+        text, numbers = column.text, column.numbers
+        if rows is not None:
+            text = text[rows]
+            numbers = None if numbers is None else numbers[rows]
+        cols.append(encode_column(text, numbers, column.decimals))
+    return {"labels": [c.label for c in columns], "cols": cols}
+
+
+def encode_table(frame: pd.DataFrame, columns: Sequence[int]) -> dict[str, list[Any]]:
+    """Columns (by position) of a frame as ``{"labels": [...], "cols": [...]}``.
+
+    Examples
+    --------
+    >>> table = encode_table(pd.DataFrame({"bank": ["左岸", "左岸"]}), [0])
+    >>> table["labels"], table["cols"][0]["d"]
+    (['岸别'], ['左岸'])
+    """
+    return encode_prepared(prepare_columns(frame, columns))
+
+
+def integer_coords(values: np.ndarray, scale: float = 1e-6) -> tuple[float, list[int]]:
+    """Coordinates as an origin and integer steps of ``scale`` degrees (0.11 m at 1e-6).
+
+    Examples
+    --------
+    >>> integer_coords(np.array([112.5, 112.500001]))
+    (112.5, [0, 1])
+    """
+    origin = float(np.floor(np.min(values) / scale) * scale) if len(values) else 0.0
+    origin = round(origin, 6)
+    steps = np.rint((values - origin) / scale).astype(np.int64)
+    return origin, steps.tolist()
+
+
+def geojson_geometries(geoms: Iterable[Any], decimals: int = 6) -> list[str]:
+    """GeoJSON text of each geometry, coordinates rounded (1e-6 degrees is 0.11 m)."""
+    array = np.asarray(list(geoms), dtype=object)
+    rounded = shapely.transform(array, lambda xy: np.round(xy, decimals))
+    return [str(text) for text in shapely.to_geojson(rounded)]
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass
+class MapState:
+    """What geo_guard added to one folium map: base-map datum, legend parts, extent.
+
+    Attributes
+    ----------
+    offset : str or None
+        ``"gcj02"`` when the base map is AMap: overlays are moved to GCJ-02 in the page.
+    basemap : str or None
+        Name of the base map added by geo_guard.
+    legend : list of (str, str)
+        Legend sections: (heading, HTML rows) in the order the layers were added.
+    notes : list of str
+        Plain-text notes shown under the legend (escaped when rendered).
+    bounds : list of float or None
+        WGS84 ``[west, south, east, north]`` of everything added.
+    layers : int
+        Number of data layers added.
+    """
+
+    offset: str | None = None
+    basemap: str | None = None
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    bounds: list[float] | None = None
+    layers: int = 0
+
+    def extend(self, bounds: Sequence[float]) -> None:
+        """Grow the extent by WGS84 ``(west, south, east, north)``; NaN is ignored."""
+        if not all(np.isfinite(bounds)):
+            return
+        if self.bounds is None:
+            self.bounds = [float(b) for b in bounds]
+            return
+        w, s, e, n = self.bounds
+        self.bounds = [min(w, bounds[0]), min(s, bounds[1]), max(e, bounds[2]), max(n, bounds[3])]
+
+    def note(self, text: str) -> None:
+        """Add a note once."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def map_state(m: folium.Map) -> MapState:
+    """The :class:`MapState` of a map, created on first use.
+
+    Examples
+    --------
+    >>> map_state(folium.Map(tiles=None)).offset is None
+    True
+    """
+    state = getattr(m, "_geo_guard_state", None)
+    if state is None:
+        state = MapState()
+        m._geo_guard_state = state
+    return state
+
+
+# --------------------------------------------------------------------------- elements
+
+
+def _runtime_html() -> str:
+    shapes = json_for_script(SHAPE_VERTICES)
+    return (
+        f"<style>/* geo_guard */\n{read_static('geo_guard/geo_guard_map.css')}\n</style>\n"
+        f"<script>/* geo_guard */\n{read_static('geo_guard/geo_guard_map.js')}\n"
+        f"GeoGuard.setShapes({shapes});\n</script>"
+    )
+
+
+def _ensure_runtime(element: Element) -> None:
+    figure = element.get_root()
+    figure.header.add_child(Element(_runtime_html()), name="geo_guard_runtime")
+
+
+class DataLayer(Layer):
+    """A layer built in the browser by ``GeoGuard.<function>(map, spec)``.
+
+    Parameters
+    ----------
+    map_name : str
+        JavaScript name of the folium map (``m.get_name()``).
+    function : {"points", "shapes", "canal"}
+        Builder in ``geo_guard_map.js``.
+    spec : dict
+        Data and style; ``spec["name"]`` is the layer's name shown on the page.
+    raw : dict of str to str, optional
+        JSON text put in place of ``"@key@"`` values of ``spec`` (pre-made GeoJSON).
+    show : bool
+        Visible when the page opens.
+    """
+
+    # The data sits in a JSON script element: browsers parse JSON.parse input far faster
+    # than the same data written as a JavaScript literal (seconds for 100,000 points).
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <script type="application/json" id="{{ this.get_name() }}_data">
+        {{- this.spec_json -}}
+        </script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = GeoGuard.{{ this.function }}(
+            {{ this.map_name }}, GeoGuard.data({{ (this.get_name() ~ '_data')|tojson }}));
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        map_name: str,
+        function: str,
+        spec: Mapping[str, Any],
+        *,
+        raw: Mapping[str, str] | None = None,
+        show: bool = True,
+    ) -> None:
+        # The layer control writes names as HTML: escape them there; the page's own
+        # code shows spec["name"] as text.
+        super().__init__(name=html.escape(str(spec["name"])), overlay=True, show=show)
+        self._name = "GeoGuardLayer"
+        self.display_name = str(spec["name"])
+        self.feature_count = int(spec.get("count", 0))
+        #: Positions in the input of the features (risk sources: tables link to them).
+        self.source_rows: np.ndarray | None = None
+        self.map_name = map_name
+        self.function = function
+        text = json_for_script(dict(spec))
+        for key, value in (raw or {}).items():
+            text = text.replace(f'"@{key}@"', script_safe(value, key), 1)
+        self.spec_json = text
+
+    def render(self, **kwargs: Any) -> None:
+        """Render, adding the geo_guard runtime to the page header once."""
+        _ensure_runtime(self)
+        super().render(**kwargs)
+
+
+class Script(MacroElement):
+    """A line of JavaScript run in order with the map's other elements.
+
+    Parameters
+    ----------
+    code : str
+        JavaScript; arguments must come from :func:`json_for_script`.
+    js : list of (str, str), optional
+        Extra script links (name, CDN URL) the code needs.
+    css : list of (str, str), optional
+        Extra stylesheet links.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.code }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        js: Sequence[tuple[str, str]] = (),
+        css: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__()
+        self._name = "GeoGuardScript"
+        self.code = script_safe(code)
+        self.js_links = list(js)
+        self.css_links = list(css)
+
+    def render(self, **kwargs: Any) -> None:
+        """Render, adding the runtime and the links this code needs to the header."""
+        from branca.element import CssLink, JavascriptLink
+
+        _ensure_runtime(self)
+        figure = self.get_root()
+        for name, url in self.js_links:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.css_links:
+            figure.header.add_child(CssLink(url), name=name)
+        super().render(**kwargs)
+
+
+class HtmlBlock(MacroElement):
+    """HTML put in the page after the map (e.g. a table); the caller escapes its values.
+
+    Parameters
+    ----------
+    markup : str
+        Trusted HTML made by geo_guard with every user value escaped.
+    """
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}
+        """
+    )
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._name = "GeoGuardHtml"
+        self.markup = markup
+
+
+class LegendElement(MacroElement):
+    """The legend control; its content is taken from the map's state when rendered."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        GeoGuard.legend({{ this.map_name }}, {{ this.html_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, m: folium.Map, title: str = "图例") -> None:
+        super().__init__()
+        self._name = "GeoGuardLegend"
+        self.map_name = m.get_name()
+        self.state = map_state(m)
+        self.title = title
+        self.html_json = "null"
+
+    def render(self, **kwargs: Any) -> None:
+        """Render the legend HTML (every user value escaped) into the page."""
+        _ensure_runtime(self)
+        parts = [f"<details open><summary>{html.escape(self.title)}</summary>"]
+        for heading, rows in self.state.legend:
+            parts.append(f"<h4>{html.escape(heading)}</h4>{rows}")
+        parts.extend(f'<div class="gg-note">{html.escape(n)}</div>' for n in self.state.notes)
+        parts.append("</details>")
+        self.html_json = json_for_script("".join(parts))
+        super().render(**kwargs)
+
+
+def minimap_links() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Script and stylesheet links of the mini-map plugin."""
+    js = [("Control_MiniMap_js", CDN["minimap_js"])]
+    return js, [("Control_MiniMap_css", CDN["minimap_css"])]
+
+
+def legend_row(symbol: str, label: str, count: int | None = None) -> str:
+    """One legend row: a symbol (trusted HTML made here) and an escaped label.
+
+    Examples
+    --------
+    >>> legend_row("", "<b>", 3)
+    '<div class="gg-row"><span>&lt;b&gt;</span><span class="gg-count">3</span></div>'
+    """
+    counted = "" if count is None else f'<span class="gg-count">{count:,}</span>'
+    return f'<div class="gg-row">{symbol}<span>{html.escape(label)}</span>{counted}</div>'
+
+
+def zone_label(level: int) -> str:
+    """Chinese name of a zone level; unknown levels are shown as numbers."""
+    return ZONE_NAMES.get(int(level), f"级别 {int(level)}")
+
+
+def frame_bounds(frame: gpd.GeoDataFrame) -> list[float]:
+    """WGS84 bounds of a frame's non-empty geometries."""
+    return [float(b) for b in frame.total_bounds]

@@ -1,0 +1,314 @@
+"""One map per township or village (按乡镇/行政村分幅), each with a table, and an index.
+
+:func:`split_maps` writes, for every area, a page with the area's risk sources, the other
+layers around them, and under the map a table of the sources (strictest zone first;
+clicking a row flies to the source and opens its popup), plus ``index.html`` with the
+counts per zone and a link to each page. File names come from the area names made safe
+(:func:`geo_guard.io.safe_filename`); every name shown is escaped.
+
+Examples
+--------
+>>> paths = split_maps(classified, "out/maps", by="township", canal=canal,
+...                    rules=rules, basemap="none")                # doctest: +SKIP
+>>> paths[-1].name                                                  # doctest: +SKIP
+'index.html'
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import urllib.parse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._errors import OptionError
+from .canal import Canal
+from .io import atomic_path, safe_filename
+from .map_elements import DataLayer, HtmlBlock, Script, display_strings, json_for_script, map_state
+from .map_layers import SOURCE_NAME_COLUMNS, WGS84, add_sources, placed_sources
+from .maps import add_controls, fit_map, risk_map, save_map
+from .rules import ZoneRules
+from .settings import ZONE_NAMES
+from .zones import build_zones
+
+__all__ = ["AREA_COLUMNS", "split_maps"]
+
+#: Columns holding each kind of area, first found wins.
+AREA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "township": ("township", "乡镇", "乡镇(街道)", "街道"),
+    "village": ("village", "行政村", "村"),
+}
+_NO_AREA = {"township": "未归属乡镇", "village": "未归属行政村"}
+_TABLE_ID = "gg-sources-table"
+_LEVEL_ORDER = (1, 2, 3, 0, 9)
+
+
+def _area_column(frame: pd.DataFrame, kind: str) -> str | None:
+    for column in AREA_COLUMNS[kind]:
+        if column in frame.columns:
+            return column
+    return None
+
+
+def _area_labels(frame: pd.DataFrame, by: str) -> tuple[pd.Series, str]:
+    """Area label per row (village names are prefixed with their township) and column."""
+    if by not in AREA_COLUMNS:
+        raise OptionError(f"--split-by must be township or village, got {by!r}")
+    column = _area_column(frame, by)
+    if column is None:
+        raise OptionError(
+            f"the sources have no {by} column ({'/'.join(AREA_COLUMNS[by])}); classify them "
+            "with an admin layer (--admin villages.geojson) to get one"
+        )
+
+    def clean(values: pd.Series) -> list[str | None]:
+        return [None if v is None else " ".join(str(v).split()) or None
+                for v in display_strings(values)]
+
+    labels = clean(frame[column])
+    township = _area_column(frame, "township")
+    if by == "village" and township is not None:
+        towns = clean(frame[township])
+        # The same village name can exist in two townships: keep them apart.
+        labels = [f"{t} · {v}" if t and v else v for t, v in zip(towns, labels, strict=True)]
+    filled = [_NO_AREA[by] if v is None else v for v in labels]
+    return pd.Series(filled, index=frame.index, dtype=object), column
+
+
+def _unique_stems(labels: Sequence[str]) -> dict[str, str]:
+    """A distinct safe file stem per label (``index`` is kept for the index page)."""
+    used: set[str] = {"index"}
+    out = {}
+    for label in labels:
+        stem = safe_filename(label.replace(" · ", "·"))
+        candidate, n = stem, 1
+        while candidate.casefold() in used:
+            n += 1
+            candidate = f"{stem}-{n}"
+        used.add(candidate.casefold())
+        out[label] = candidate
+    return out
+
+
+def _bbox_filter(frame: gpd.GeoDataFrame | None, box: Sequence[float] | None) -> Any:
+    if frame is None or box is None:
+        return frame
+    wgs = frame.to_crs(WGS84) if frame.crs is not None else frame
+    west, south, east, north = box
+    return wgs.cx[west:east, south:north]
+
+
+def _area_box(
+    lon: np.ndarray, lat: np.ndarray, admin_part: gpd.GeoDataFrame | None, margin_m: float
+) -> list[float] | None:
+    bounds = []
+    if len(lon):
+        bounds.append([lon.min(), lat.min(), lon.max(), lat.max()])
+    if admin_part is not None and len(admin_part):
+        bounds.append(list(admin_part.to_crs(WGS84).total_bounds))
+    if not bounds:
+        return None
+    b = np.array(bounds, dtype=float)
+    west, south, east, north = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    dlat = margin_m / 111_320.0
+    dlon = margin_m / (111_320.0 * max(math.cos(math.radians((south + north) / 2)), 0.1))
+    return [west - dlon, south - dlat, east + dlon, north + dlat]
+
+
+def _sources_table(
+    part: pd.DataFrame, layers: Sequence[DataLayer], name_column: str | None, heading: str
+) -> str:
+    """HTML table of an area's sources (every value escaped); rows link to the map."""
+    link: dict[int, tuple[str, int]] = {}
+    for layer in layers:
+        rows = layer.source_rows if layer.source_rows is not None else ()
+        for k, row in enumerate(rows):
+            link[int(row)] = (layer.display_name, k)
+    frame = part.reset_index(drop=True)
+    columns: list[tuple[str, str]] = []
+    name = name_column or next((c for c in SOURCE_NAME_COLUMNS if c in frame.columns), None)
+    if name is not None:
+        columns.append((name, "名称"))
+    for column, label in (
+        ("source_type", "风险源类型"),
+        ("zone", "所在分区"),
+        ("stake", "桩号"),
+        ("bank", "岸别"),
+        ("distance_m", "距中心线 (m)"),
+        ("village", "行政村"),
+        ("reason", "说明"),
+    ):
+        if column in frame.columns:
+            columns.append((column, label))
+    text = {c: display_strings(frame[c], c) for c, _ in columns}
+    levels = pd.to_numeric(frame.get("zone_level"), errors="coerce")
+    rank = levels.map(lambda v: _LEVEL_ORDER.index(int(v)) if v in _LEVEL_ORDER else 9)
+    chainage = pd.to_numeric(frame.get("chainage_m", pd.Series(np.nan, index=frame.index)),
+                             errors="coerce")
+    order = np.lexsort((chainage.fillna(np.inf).to_numpy(), rank.fillna(99).to_numpy()))
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in columns)
+    body = []
+    for n, i in enumerate(order, start=1):
+        level = levels.iloc[i]
+        css = f' class="gg-zone-{int(level)}"' if level in (1, 2) else ""
+        cells = "".join(
+            f"<td{css if c == 'zone' else ''}>"
+            f"{'' if text[c][i] is None else html.escape(str(text[c][i]))}</td>"
+            for c, _ in columns
+        )
+        target = link.get(int(i))
+        attrs = (
+            f' data-gg-layer="{html.escape(target[0], quote=True)}" data-gg-row="{target[1]}"'
+            if target
+            else ' title="坐标无效，未上图"'
+        )
+        body.append(f"<tr{attrs}><td>{n}</td>{cells}</tr>")
+    return (
+        f'<div class="gg-table-wrap"><h2>{html.escape(heading)}</h2>'
+        '<p><a href="index.html">返回目录</a> · 点击表格行可在地图上定位</p>'
+        f'<table class="gg-table" id="{_TABLE_ID}"><thead><tr><th>#</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _index_page(title: str, rows: list[dict[str, Any]], by: str) -> str:
+    levels = [(level, ZONE_NAMES[level]) for level in _LEVEL_ORDER]
+    head = "".join(f"<th>{html.escape(name)}</th>" for _, name in levels)
+    body = []
+    for row in rows:
+        href = urllib.parse.quote(row["file"])
+        counts = "".join(f"<td>{row['levels'].get(level, 0):,}</td>" for level, _ in levels)
+        body.append(
+            f'<tr><td><a href="{html.escape(href, quote=True)}">{html.escape(row["label"])}</a>'
+            f"</td><td>{row['total']:,}</td>{counts}<td>{row['invalid']:,}</td></tr>"
+        )
+    area = "乡镇(街道)" if by == "township" else "行政村"
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>"
+        "body{font:14px/1.5 'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:16px}"
+        "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px}"
+        "th{background:#f2f2f2}td{text-align:right}td:first-child{text-align:left}"
+        "</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>按{area}分幅，每幅含该区域风险源及其下方列表。</p>"
+        f"<table><thead><tr><th>{area}</th><th>风险源</th>{head}<th>坐标无效</th></tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></body></html>"
+    )
+
+
+def split_maps(
+    sources: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    by: str = "township",
+    canal: Canal | None = None,
+    rules: ZoneRules | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    gaps: gpd.GeoDataFrame | None = None,
+    weak_stands: gpd.GeoDataFrame | None = None,
+    forest: gpd.GeoDataFrame | None = None,
+    admin: gpd.GeoDataFrame | None = None,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    title: str = "饮用水水源保护区风险源分布图",
+    offline: bool = True,
+    name_column: str | None = None,
+    margin_m: float = 2000.0,
+) -> list[Path]:
+    """One map per township or village with its sources and a table, plus ``index.html``.
+
+    Each page shows the area's risk sources, the other layers within ``margin_m`` of
+    them, and under the map a table of the sources (strictest zone first; clicking a row
+    flies to it). File names come from the area names made safe
+    (:func:`geo_guard.io.safe_filename`); names that clash get ``-2``, ``-3`` ...
+
+    Parameters
+    ----------
+    sources : DataFrame
+        Classified risk sources with a ``township`` (or 乡镇) / ``village`` column.
+    out_dir : str or path-like
+        Folder for the pages; created if missing.
+    by : {"township", "village"}
+        Villages are labelled with their township (the same name can exist twice).
+    canal, rules, zones, gaps, weak_stands, forest, admin
+        As :func:`risk_map`; zones are built once from ``canal`` + ``rules``.
+    basemap, tianditu_key, title, offline, name_column
+        As :func:`risk_map` and :func:`save_map`.
+    margin_m : float
+        Margin around an area's sources (and its admin polygon) for the other layers.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The area pages, then ``index.html``.
+
+    Examples
+    --------
+    >>> paths = split_maps(classified, "out/maps", by="township", canal=canal,
+    ...                    rules=rules, basemap="none")                # doctest: +SKIP
+    """
+    placed = placed_sources(sources)
+    frame = placed.frame
+    labels, column = _area_labels(frame, by)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    if zones is None and canal is not None and rules is not None:
+        zones = build_zones(canal, rules, crs=WGS84)
+    order = sorted(labels.unique(), key=lambda v: (v == _NO_AREA[by], v))
+    stems = _unique_stems(order)
+    admin_col = _area_column(admin, by) if admin is not None else None
+    written, rows = [], []
+    for label in order:
+        mask = (labels == label).to_numpy()
+        part = frame[mask]
+        valid = placed.valid[mask]
+        admin_part = None
+        if admin is not None and admin_col is not None:
+            admin_part = admin[admin["geometry"].notna() & admin[admin_col].isin(part[column])]
+        box = _area_box(placed.lon[mask][valid], placed.lat[mask][valid], admin_part, margin_m)
+        m = risk_map(
+            canal,
+            rules=rules,
+            zones=_bbox_filter(zones, box),
+            gaps=_bbox_filter(gaps, box),
+            weak_stands=_bbox_filter(weak_stands, box),
+            forest=_bbox_filter(forest, box),
+            admin=_bbox_filter(admin, box),
+            basemap=basemap,
+            tianditu_key=tianditu_key,
+            title=f"{title} — {label}",
+            height="65vh",
+            controls=False,
+        )
+        layers = add_sources(m, part, name_column=name_column)
+        add_controls(m, fit=False)
+        focus = _area_box(placed.lon[mask][valid], placed.lat[mask][valid], admin_part, 200.0)
+        fit_map(m, focus or map_state(m).bounds or [112.0, 32.5, 113.0, 33.5])
+        heading = f"{label} 风险源列表（{len(part):,} 处）"
+        HtmlBlock(_sources_table(part, layers, name_column, heading)).add_to(m)
+        Script(f"GeoGuard.tableLinks({m.get_name()}, {json_for_script(_TABLE_ID)});").add_to(m)
+        path = save_map(m, folder / f"{stems[label]}.html", offline=offline)
+        written.append(path)
+        part_levels = pd.Series(placed.levels[mask][valid]).value_counts()
+        rows.append(
+            {
+                "label": label,
+                "file": path.name,
+                "total": len(part),
+                "levels": {int(k): int(v) for k, v in part_levels.items()},
+                "invalid": int((~valid).sum()),
+            }
+        )
+    index = folder / "index.html"
+    with atomic_path(index) as temp:
+        temp.write_text(_index_page(title, rows, by), encoding="utf-8")
+    written.append(index)
+    return written
