@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(GG) map --canal $(SAMPLE)/canal.geojson --rules $(SAMPLE)/zone_rules.example.toml \
 	    --sources out/risk_sources_classified.xlsx --forest $(SAMPLE)/forest.geojson \
 	    --admin $(SAMPLE)/villages.geojson \
-	    $$(test -f out/corridor.gpkg && echo --gaps out/corridor.gpkg) \
+	    --gaps out/corridor.gpkg \
 	    --title "南水北调中线总干渠 饮用水水源保护区（示意数据）" -o out/map.html
 
 test: $(STAMP)

@@ -46,7 +46,7 @@ from .map_elements import (
     shape_svg,
     zone_label,
 )
-from .settings import OUTSIDE_LEVEL, ZONE_COLOURS, ZONE_NAMES
+from .settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS, ZONE_NAMES
 
 __all__ = [
     "LAYER_KINDS",
@@ -494,10 +494,15 @@ def add_sources(
         layers.append(layer)
         zone_rows.append(legend_row(shape_svg("circle", colour), zone, len(rows)))
         state.layers += 1
-    if valid.any():
+    # Open on the canal's stretch: points flagged as far from it (usually a typing
+    # slip) are drawn, but do not widen the first view.
+    in_view = valid & ~placed.far
+    if not in_view.any():
+        in_view = valid
+    if in_view.any():
         state.extend(
-            [placed.lon[valid].min(), placed.lat[valid].min(),
-             placed.lon[valid].max(), placed.lat[valid].max()]
+            [placed.lon[in_view].min(), placed.lat[in_view].min(),
+             placed.lon[in_view].max(), placed.lat[in_view].max()]
         )
     type_counts = pd.Series(types.to_numpy(dtype=object)[valid]).value_counts()
     type_rows = [
@@ -521,6 +526,7 @@ class Placed:
     lat: np.ndarray
     levels: np.ndarray
     valid: np.ndarray
+    far: np.ndarray
 
 
 def placed_sources(sources: pd.DataFrame) -> Placed:
@@ -540,7 +546,10 @@ def placed_sources(sources: pd.DataFrame) -> Placed:
     if "status" in frame.columns:
         valid &= frame["status"].astype(str).str.strip().str.lower().ne("invalid").to_numpy()
     levels = np.where(np.isfinite(levels_f), levels_f, OUTSIDE_LEVEL).astype(int)
-    return Placed(frame, lon, lat, levels, valid)
+    distance = (pd.to_numeric(frame["distance_m"], errors="coerce").to_numpy(dtype=float)
+                if "distance_m" in frame.columns else np.zeros(len(frame)))
+    far = np.nan_to_num(distance, nan=0.0) > FAR_FROM_CANAL_M
+    return Placed(frame, lon, lat, levels, valid, far)
 
 
 def _coordinate_repeats(frame: pd.DataFrame, placed: Placed) -> set[int]:

@@ -48,7 +48,7 @@ def test_at_a_bend_the_nearest_edge_wins(bent_canal: Canal) -> None:
     loc = bent_canal.locate([X0 + 1050], [Y0 + 100])
     t_out = np.array([500, 600]) / np.hypot(500, 600)
     along = np.dot([50, 100], t_out)
-    assert loc.distance_m == pytest.approx([abs(np.cross(t_out, [50, 100]))])
+    assert loc.distance_m == pytest.approx([abs(t_out[0] * 100 - t_out[1] * 50)])
     assert loc.chainage_m == pytest.approx([1000 + along])
     assert loc.banks().tolist() == ["左岸"]
     assert bent_canal.segments["segment_id"].iat[loc.segment_index[0]] == "B"

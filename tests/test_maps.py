@@ -527,3 +527,17 @@ def test_tiny_frames_helper_is_consistent(straight_canal: Canal) -> None:
     x, y = pyproj.Transformer.from_crs(4326, METRIC, always_xy=True).transform(lon, lat)
     assert (x - X0, y - Y0) == pytest.approx((1234.0, -30.0), abs=1e-6)
     assert straight_canal.stake(1234.0) == "K1+234"
+
+
+def test_first_view_leaves_out_points_far_from_the_canal() -> None:
+    from geo_guard.map_elements import map_state
+    from geo_guard.map_layers import add_sources
+    from geo_guard.maps import make_map
+
+    near = classified([("近", "养猪场", 500.0, 30.0), ("近2", "饭店", 2500.0, -40.0)])
+    far = classified([("远", "饭店", 1000.0, 60_000.0)])
+    m = make_map(basemap="none")
+    add_sources(m, pd.concat([near, far], ignore_index=True))
+    west, south, east, north = map_state(m).bounds
+    assert north < far["lat"].iloc[0] - 0.3  # 60 km north is not in the first view
+    assert south <= near["lat"].min() and north >= near["lat"].max()
