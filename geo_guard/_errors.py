@@ -47,3 +47,14 @@ class OptionError(GeoGuardError):
 
 class OutputError(GeoGuardError):
     """An output path cannot be written (unknown extension, missing folder ...)."""
+
+
+def one_line(text: object) -> str:
+    """Any text (an exception, a cell value) folded into one line for a message.
+
+    Examples
+    --------
+    >>> one_line("line one\\n  line two")
+    'line one line two'
+    """
+    return " ".join(str(text).split())

@@ -39,7 +39,7 @@ import pandas as pd
 import pyproj
 from numpy.typing import NDArray
 
-from geo_guard._errors import CRSError, InputFileError, OptionError
+from geo_guard._errors import CRSError, InputFileError, OptionError, one_line
 from geo_guard.crs import InputCRS, parse_crs, to_wgs84_xy
 
 __all__ = [
@@ -280,12 +280,8 @@ def find_coordinate_columns(
     return lon, lat
 
 
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
 def _quote(value: object) -> str:
-    text = _one_line(value)
+    text = one_line(value)
     return text if len(text) <= _QUOTE_LIMIT else text[: _QUOTE_LIMIT - 1] + "…"
 
 
@@ -915,7 +911,7 @@ def coordinates_from_table(
         except pyproj.exceptions.ProjError as err:
             # PROJ parses CRSs it cannot transform to WGS84 (other planets, engineering).
             raise CRSError(
-                f"cannot convert {in_crs.label} to WGS84 ({_one_line(err)[:120]}); pass an "
+                f"cannot convert {in_crs.label} to WGS84 ({one_line(err)[:120]}); pass an "
                 "Earth CRS such as wgs84, cgcs2000 or EPSG:4547"
             ) from None
         lon[ok], lat[ok] = tx, ty

@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._errors import InputFileError, OptionError
-from .coords import _one_line
+from ._errors import InputFileError, OptionError, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +147,7 @@ def _read_text_table(data: bytes, name: str, encoding: str | None) -> pd.DataFra
         ) from None
     except (pd.errors.ParserError, ValueError) as err:
         raise InputFileError(
-            f"{name}: cannot read the table ({_one_line(err)}); quote values that contain "
+            f"{name}: cannot read the table ({one_line(err)}); quote values that contain "
             f"the separator {sep!r}"
         ) from None
     for w in caught:
@@ -217,7 +216,7 @@ def _read_excel_table(path: Path, name: str, sheet: str | int | None) -> pd.Data
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as err:  # openpyxl raises zipfile/KeyError/... for damaged files
         raise InputFileError(
-            f"{name}: cannot open the workbook ({_one_line(err)}); save it again as .xlsx "
+            f"{name}: cannot open the workbook ({one_line(err)}); save it again as .xlsx "
             "or .csv"
         ) from None
     with book:
@@ -325,7 +324,7 @@ def read_table(
     try:
         data = p.read_bytes()
     except OSError as err:
-        raise InputFileError(f"{name}: cannot read the file ({_one_line(err)})") from None
+        raise InputFileError(f"{name}: cannot read the file ({one_line(err)})") from None
     if not data.strip():
         raise InputFileError(f"{name}: the file is empty; export the table again with a header row")
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
