@@ -455,6 +455,14 @@ def read_vector(
             gdf = gpd.read_file(source, layer=layer_name, engine=engine)
         except _gdal_errors(engine) as err:
             raise _unreadable(source, err) from err
+        except UnicodeDecodeError:
+            # Typically a Shapefile whose Chinese field names other software cut at 10 bytes,
+            # in the middle of a character.
+            raise InputFileError(
+                f"{source}: some field names or values are not valid text (a Shapefile whose "
+                "Chinese field names were cut at 10 bytes?); open it in QGIS and save it as "
+                "a GeoPackage, or rename those fields"
+            ) from None
     if not isinstance(gdf, gpd.GeoDataFrame):  # GDAL returned an attribute-only table
         raise InputFileError(f"{source}: has no geometry column; {_READ_HINT}")
     logger.debug("read %d features from %s", len(gdf), source)

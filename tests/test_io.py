@@ -628,3 +628,14 @@ def test_safe_filename_length():
     assert safe_filename("CON", max_length=3) == "_CO"
     with pytest.raises(OptionError, match=r"max_length must be at least 1"):
         safe_filename("x", max_length=0)
+
+
+def test_shapefile_with_cut_chinese_field_names_is_a_clear_error(tmp_path: Path) -> None:
+    # pyogrio lets GDAL cut the name at 10 bytes, in the middle of a character, as other
+    # software does; our own writer shortens names on whole characters instead.
+    path = tmp_path / "broken.shp"
+    frame = gpd.GeoDataFrame({"风险源类型名称说明": ["a"]}, geometry=[Point(0, 0)], crs=4326)
+    with pytest.warns(RuntimeWarning):
+        pyogrio.write_dataframe(frame, path)
+    with pytest.raises(InputFileError, match="not valid text.*save it as a GeoPackage"):
+        read_vector(path)
