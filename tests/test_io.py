@@ -637,5 +637,5 @@ def test_shapefile_with_cut_chinese_field_names_is_a_clear_error(tmp_path: Path)
     frame = gpd.GeoDataFrame({"风险源类型名称说明": ["a"]}, geometry=[Point(0, 0)], crs=4326)
     with pytest.warns(RuntimeWarning):
         pyogrio.write_dataframe(frame, path)
-    with pytest.raises(InputFileError, match="not valid text.*save it as a GeoPackage"):
+    with pytest.raises(InputFileError, match=r"not valid text.*save it as a GeoPackage"):
         read_vector(path)
