@@ -115,15 +115,6 @@ def joined(values: pd.Series) -> str:
     return "、".join(v for v in dict.fromkeys(values.astype(str)) if v)
 
 
-def union_faces(geoms: np.ndarray) -> Any:
-    """Union of faces that share their edges exactly (polygonize output): the fast
-    coverage union, checked, with the general union as the fallback."""
-    if not len(geoms):
-        return Polygon()
-    merged = shapely.coverage_union_all(geoms)
-    return merged if shapely.is_valid(merged) else shapely.union_all(geoms)
-
-
 def weak_table(canal: Canal, weak: pd.DataFrame,
                admin: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """The 提质改造 list: weak stands with their stretch, stakes and township.
