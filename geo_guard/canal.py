@@ -290,24 +290,11 @@ class Canal:
         >>> canal.chainage_at([0.0, 500.0]).tolist()  # the sample starts at K95+000
         [95000.0, 95500.0]
         """
-        m = np.asarray(measure_m, dtype=float)
-        mc, cc = self._cal_measure, self._cal_chainage
-        out = np.interp(m, mc, cc)
-        before, after = m < mc[0], m > mc[-1]
-        out[before] = cc[0] + (m[before] - mc[0])
-        out[after] = cc[-1] + (m[after] - mc[-1])
-        out[np.isnan(m)] = np.nan
-        return out
+        return _calibrated(measure_m, self._cal_measure, self._cal_chainage)
 
     def measure_at(self, chainage_m: Sequence[float] | np.ndarray) -> np.ndarray:
         """Inverse of :meth:`chainage_at`: position along the line for given chainages."""
-        c = np.asarray(chainage_m, dtype=float)
-        mc, cc = self._cal_measure, self._cal_chainage
-        out = np.interp(c, cc, mc)
-        before, after = c < cc[0], c > cc[-1]
-        out[before] = mc[0] + (c[before] - cc[0])
-        out[after] = mc[-1] + (c[after] - cc[-1])
-        return out
+        return _calibrated(chainage_m, self._cal_chainage, self._cal_measure)
 
     def point_at(self, chainage_m: Sequence[float] | np.ndarray) -> np.ndarray:
         """Points (metric CRS) on the centerline at the given chainages."""
@@ -385,6 +372,20 @@ class Canal:
 
 
 # ------------------------------------------------------------------------ helpers
+def _calibrated(
+    values: Sequence[float] | np.ndarray, known_from: np.ndarray, known_to: np.ndarray
+) -> np.ndarray:
+    """Map values through (known_from -> known_to) pairs: linear between them, at the
+    metre scale (slope 1) outside them, NaN kept."""
+    v = np.asarray(values, dtype=float)
+    out = np.interp(v, known_from, known_to)
+    before, after = v < known_from[0], v > known_from[-1]
+    out[before] = known_to[0] + (v[before] - known_from[0])
+    out[after] = known_to[-1] + (v[after] - known_from[-1])
+    out[np.isnan(v)] = np.nan
+    return out
+
+
 def working_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None) -> pyproj.CRS:
     """Metric CRS to compute in: ``policy`` if given, else the data's own projected CRS
     in metres, else the CGCS2000 3° Gauss-Kruger zone of the data.
