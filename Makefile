@@ -32,11 +32,11 @@ demo: $(STAMP)
 	    --title "南水北调中线总干渠 饮用水水源保护区（示意数据）" -o out/map.html
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check geo_guard tests bench scripts
+	$(VENV)/bin/ruff check geo_guard tests bench scripts conftest.py
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check geo_guard tests bench scripts
+	$(VENV)/bin/ruff check geo_guard tests bench scripts conftest.py
 
 sample: $(STAMP)
 	$(PY) scripts/make_sample_data.py
