@@ -16,6 +16,8 @@ canal.geojson has no CRS; pass --crs EPSG:4326
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class GeoGuardError(ValueError):
     """Base class: a problem with the user's input, options or environment."""
@@ -58,3 +60,16 @@ def one_line(text: object) -> str:
     'line one line two'
     """
     return " ".join(str(text).split())
+
+
+def name_list(names: Iterable[object], limit: int = 20) -> str:
+    """Names joined for a message, cut after ``limit`` with the total.
+
+    Examples
+    --------
+    >>> name_list(["a", "b", "c"], limit=2)
+    'a, b, ... (3 in all)'
+    """
+    names = [str(n) for n in names]
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")

@@ -397,7 +397,8 @@ def _write_classified(result: Any, summary: dict[str, Any], output: Path, *, is_
                       headers: str, engine: str) -> None:
     import pandas as pd
 
-    from .io import write_table, write_xlsx_sheets
+    from .io import write_table
+    from .spreadsheets import write_xlsx_sheets
 
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:

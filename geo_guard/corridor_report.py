@@ -26,8 +26,9 @@ from shapely.geometry import Polygon
 
 from .admin import ADMIN_COLUMNS, admin_join
 from .canal import Canal
-from .io import write_vector_layers, write_xlsx_sheets
+from .io import write_vector_layers
 from .settings import BANK_LEFT, BANK_RIGHT, BANKS
+from .spreadsheets import write_xlsx_sheets
 from .stakes import format_stakes
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@
 layers around them, and under the map a table of the sources (strictest zone first;
 clicking a row flies to the source and opens its popup), plus ``index.html`` with the
 counts per zone and a link to each page. File names come from the area names made safe
-(:func:`geo_guard.io.safe_filename`); every name shown is escaped.
+(:func:`geo_guard.files.safe_filename`); every name shown is escaped.
 
 Examples
 --------
@@ -30,7 +30,7 @@ import pandas as pd
 
 from ._errors import OptionError
 from .canal import Canal
-from .io import atomic_path, safe_filename
+from .files import atomic_path, safe_filename
 from .map_elements import DataLayer, HtmlBlock, Script, display_strings, json_for_script, map_state
 from .map_layers import SOURCE_NAME_COLUMNS, WGS84, add_sources, placed_sources
 from .maps import add_controls, fit_map, risk_map, save_map
@@ -228,7 +228,7 @@ def split_maps(
     Each page shows the area's risk sources, the other layers within ``margin_m`` of
     them, and under the map a table of the sources (strictest zone first; clicking a row
     flies to it). File names come from the area names made safe
-    (:func:`geo_guard.io.safe_filename`); names that clash get ``-2``, ``-3`` ...
+    (:func:`geo_guard.files.safe_filename`); names that clash get ``-2``, ``-3`` ...
 
     Parameters
     ----------

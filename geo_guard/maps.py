@@ -46,7 +46,7 @@ from folium.utilities import JsCode
 from ._errors import OptionError
 from .canal import Canal
 from .crs import wgs84_to_gcj02
-from .io import atomic_path
+from .files import atomic_path
 from .map_assets import CDN, inline_assets
 from .map_elements import (
     LegendElement,

@@ -17,18 +17,16 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from geo_guard._errors import GeoGuardError, InputFileError, OptionError, OutputError
+from geo_guard.files import atomic_path, safe_filename
 from geo_guard.io import (
     ENGINES,
     VECTOR_DRIVERS,
-    atomic_path,
-    escape_formula,
     read_vector,
-    safe_filename,
     write_table,
     write_vector,
     write_vector_layers,
-    write_xlsx_sheets,
 )
+from geo_guard.spreadsheets import escape_formula, write_xlsx_sheets
 
 BOM = b"\xef\xbb\xbf"
 FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-3.5"]

@@ -1,0 +1,308 @@
+"""Spreadsheets for people: CSV and XLSX that Excel opens right, with no live formulas.
+
+Text typed by people (risk-source names, notes) ends up in CSV and XLSX files opened in
+Excel; a cell such as ``=HYPERLINK(...)`` must stay text, never run as a formula
+(CSV/formula injection). :func:`escape_formula` is applied by every spreadsheet writer.
+XLSX sheets get a bold frozen header, a filter and column widths fitted to Chinese text.
+
+Examples
+--------
+>>> print(escape_formula('=HYPERLINK("http://x","y")'))
+'=HYPERLINK("http://x","y")
+>>> escape_formula("-3.5")
+'-3.5'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import math
+import numbers
+import re
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import shapely
+from geopandas.array import GeometryDtype
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from ._errors import OptionError, OutputError, name_list
+from .files import PathLike, atomic_path, check_target
+
+logger = logging.getLogger(__name__)
+
+_XLSX_MAX_CHARS = 32_767  # Excel's limit per cell; longer text makes Excel "repair" the file
+_XLSX_MAX_EXACT_INT = 10**15  # Excel keeps 15 significant digits; longer ints become text
+_XLSX_MIN_WIDTH, _XLSX_MAX_WIDTH = 6, 60
+_SHEET_NAME_MAX = 31
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def is_geometry_column(series: pd.Series) -> bool:
+    return isinstance(series.dtype, GeometryDtype)
+
+
+def wkt_text(series: pd.Series) -> np.ndarray:
+    # rounding_precision=-1: full precision (shortest round-trip text), so WKT in a
+    # spreadsheet gives back the same coordinates; shapely's default rounds to 6 decimals.
+    return shapely.to_wkt(np.asarray(series.array, dtype=object), rounding_precision=-1)
+
+
+def escape_formula(value: object) -> object:
+    """Make text that starts like a spreadsheet formula stay text.
+
+    Strings starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return (or the
+    full-width ``＝ ＋ － ＠`` that Chinese input methods produce) get a leading
+    apostrophe, so Excel/WPS show them instead of running them. Plain numbers such as
+    ``"-3.5"`` or ``"+12"`` and a lone ``"-"`` (a common "none" placeholder) cannot run
+    and are kept. Non-strings are returned unchanged. Escaping twice changes nothing.
+
+    Parameters
+    ----------
+    value : object
+        A cell value.
+
+    Returns
+    -------
+    object
+        The value, with ``'`` prepended when it is formula-like text.
+
+    Examples
+    --------
+    >>> escape_formula('=HYPERLINK("http://x","y")')
+    '\\'=HYPERLINK("http://x","y")'
+    >>> escape_formula("-3.5"), escape_formula(12), escape_formula("卧龙区")
+    ('-3.5', 12, '卧龙区')
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    if value == "-" or _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def spreadsheet_frame(df: pd.DataFrame, *, max_wkt_chars: int | None = None) -> pd.DataFrame:
+    """A plain DataFrame for CSV/XLSX: named index as columns, geometry as WKT, text escaped.
+
+    Works by column position, so duplicate column names survive, and on a copy, so the
+    caller's frame is never changed.
+    """
+    if any(name is not None for name in df.index.names):
+        df = df.reset_index(allow_duplicates=True)
+    frame = pd.DataFrame(df, copy=True)
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if is_geometry_column(column):
+            wkt = pd.Series(wkt_text(column), index=frame.index, dtype=object)
+            if max_wkt_chars is not None:
+                too_long = wkt.str.len() > max_wkt_chars
+                if too_long.any():
+                    logger.warning(
+                        "%d geometries in column '%s' are longer than an Excel cell holds "
+                        "(%d characters) and are left empty; write .gpkg or .csv for them",
+                        int(too_long.sum()),
+                        frame.columns[i],
+                        max_wkt_chars,
+                    )
+                    wkt = wkt.where(~too_long, None)
+            frame.isetitem(i, wkt)
+        elif (
+            pd.api.types.is_object_dtype(column.dtype)
+            or pd.api.types.is_string_dtype(column.dtype)
+            or isinstance(column.dtype, pd.CategoricalDtype)
+        ):
+            frame.isetitem(i, column.astype(object).map(escape_formula))
+    frame.columns = [escape_formula(c) for c in frame.columns]
+    return frame
+
+
+def _sheet_title(name: object, used: set[str]) -> str:
+    """An Excel-valid, unique sheet title: 31 characters, none of []:*?/\\ ."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", ILLEGAL_CHARACTERS_RE.sub("", str(name)))
+    cleaned = cleaned.strip().strip("'").strip() or "Sheet"
+    candidate, number = cleaned[:_SHEET_NAME_MAX], 1
+    # Excel compares sheet names case-insensitively and reserves "History".
+    while candidate.casefold() in used or candidate.casefold() == "history":
+        number += 1
+        suffix = f"({number})"
+        candidate = cleaned[: _SHEET_NAME_MAX - len(suffix)] + suffix
+    used.add(candidate.casefold())
+    if candidate != name:
+        logger.info(
+            "sheet %r is named %r in the workbook (Excel allows 31 characters, "
+            "no []:*?/\\ and unique names)",
+            name,
+            candidate,
+        )
+    return candidate
+
+
+class _CellCleaner:
+    """Turns pandas/numpy values into what openpyxl writes correctly, counting truncations."""
+
+    def __init__(self) -> None:
+        self.truncated = 0
+
+    def __call__(self, value: object) -> object:
+        if value is None or value is pd.NA or value is pd.NaT:
+            return None
+        if isinstance(value, str):
+            return self._text(value)
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, numbers.Integral):
+            value = int(value)
+            # Excel keeps 15 digits: longer integers (ID numbers) would silently change.
+            return value if abs(value) < _XLSX_MAX_EXACT_INT else str(value)
+        if isinstance(value, numbers.Real):
+            value = float(value)
+            return value if math.isfinite(value) else None  # NaN/inf: empty, not a bad file
+        if isinstance(value, dt.datetime):
+            # Excel has no time zones: keep the wall-clock time (e.g. Beijing time).
+            return value.replace(tzinfo=None) if value.tzinfo is not None else value
+        if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+            return value
+        if isinstance(value, bytes):
+            return self._text(value.decode("utf-8", errors="replace"))
+        with contextlib.suppress(TypeError, ValueError):
+            if pd.isna(value):
+                return None
+        return self._text(str(value))
+
+    def _text(self, text: str) -> str:
+        text = escape_formula(ILLEGAL_CHARACTERS_RE.sub("", text))
+        if len(text) > _XLSX_MAX_CHARS:
+            self.truncated += 1
+            text = text[:_XLSX_MAX_CHARS]
+        return text
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel column units: CJK and other wide characters count double."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_width(header: object, values: list[object]) -> float:
+    best = _display_width(str(header)) + 1  # bold header text is a little wider
+    for value in values:
+        if value is None:
+            continue
+        text = f"{value:.10g}" if isinstance(value, float) else str(value)
+        for line in text.splitlines() or [""]:
+            if len(line) * 2 <= best:  # cannot be wider than twice its length: skip the work
+                continue
+            best = max(best, _display_width(line[:_XLSX_MAX_WIDTH]))
+        if best >= _XLSX_MAX_WIDTH:
+            break
+    return float(min(max(best + 2, _XLSX_MIN_WIDTH), _XLSX_MAX_WIDTH))
+
+
+def _fill_sheet(ws: Any, frame: pd.DataFrame, title: str | None) -> None:
+    clean = _CellCleaner()
+    header_row = 1
+    if title:
+        ws.append([clean(title)])
+        ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+        header_row = 2
+    headers = [clean(c) for c in frame.columns]
+    ws.append(headers)
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+    columns = [[clean(v) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])]
+    for row in zip(*columns, strict=True):
+        ws.append(row)
+    if clean.truncated:
+        logger.warning(
+            "sheet '%s': %d texts longer than %d characters were cut to fit an Excel cell",
+            ws.title,
+            clean.truncated,
+            _XLSX_MAX_CHARS,
+        )
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
+    if headers:
+        last = get_column_letter(len(headers))
+        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(frame)}"
+    for i, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = _column_width(header, values)
+
+
+def write_xlsx_sheets(
+    sheets: Mapping[str, pd.DataFrame],
+    path: PathLike,
+    *,
+    title_rows: Mapping[str, str] | None = None,
+) -> Path:
+    """Write several tables as sheets of one Excel workbook, atomically.
+
+    Each sheet gets a bold, frozen header row with a filter, column widths fitted to the
+    content (Chinese characters count double), and optionally a bold title row above the
+    header. Numbers stay numbers, missing values are empty cells, geometry is WKT text,
+    formula-like text is escaped (:func:`escape_formula`), integers with more than 15
+    digits (ID numbers) are written as text so Excel cannot round them, and time zones are
+    dropped (Excel has none; the wall-clock time is kept). Sheet names are made valid for
+    Excel (31 characters, no ``[]:*?/\\``, unique).
+
+    Parameters
+    ----------
+    sheets : Mapping[str, pandas.DataFrame]
+        Sheet name -> table, in workbook order.
+    path : str or os.PathLike
+        Output ``.xlsx`` file; its folder must exist.
+    title_rows : Mapping[str, str], optional
+        Sheet name -> title written above that sheet's header.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is not ``.xlsx`` or its folder is missing.
+    OptionError
+        No sheets, or titles for sheets that are not written.
+
+    Examples
+    --------
+    >>> write_xlsx_sheets({"风险源": sources, "汇总": summary}, "周报.xlsx",
+    ...                   title_rows={"汇总": "饮用水水源保护区风险源汇总"})   # doctest: +SKIP
+    PosixPath('周报.xlsx')
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise OutputError(
+            f"{target.name}: a workbook needs the .xlsx extension; give a path ending in .xlsx"
+        )
+    check_target(target)
+    if not sheets:
+        raise OptionError("no sheets to write; give at least one {sheet name: DataFrame}")
+    titles = dict(title_rows or {})
+    unknown = [name for name in titles if name not in sheets]
+    if unknown:
+        raise OptionError(
+            f"title_rows names sheets that are not written ({name_list(unknown)}); "
+            "use the same names as in sheets"
+        )
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for name, df in sheets.items():
+        ws = workbook.create_sheet(_sheet_title(name, used))
+        _fill_sheet(ws, spreadsheet_frame(df, max_wkt_chars=_XLSX_MAX_CHARS), titles.get(name))
+    with atomic_path(target) as temp:
+        workbook.save(temp)
+    return target
