@@ -157,9 +157,7 @@ def _header_tokens(name: object) -> set[str]:
 def _header_rank(name: object, axis: str) -> int | None:
     """Lower is better; ``None`` = not a candidate."""
     strong, weak = (_LON_STRONG, _LON_WEAK) if axis == "lon" else (_LAT_STRONG, _LAT_WEAK)
-    words, tokens = (
-        (_LON_WORDS_ZH, _LON_TOKENS) if axis == "lon" else (_LAT_WORDS_ZH, _LAT_TOKENS)
-    )
+    words, tokens = (_LON_WORDS_ZH, _LON_TOKENS) if axis == "lon" else (_LAT_WORDS_ZH, _LAT_TOKENS)
     raw = str(name).replace("\ufeff", "").strip().lower()
     key = _header_key(name)
     if raw in strong:
@@ -295,22 +293,38 @@ _HEMI_NONE, _HEMI_LON, _HEMI_LAT = 0, 1, 2
 # º into "o" and ˚/´ into combining accents).
 _PRE_MARKS = str.maketrans(
     {
-        "º": "°", "˚": "°",
-        "´": "′", "`": "′", "‘": "′", "’": "′", "ʹ": "′",
-        "“": "″", "”": "″", "〃": "″", "ʺ": "″",
-        "−": "-", "–": "-",
+        "º": "°",
+        "˚": "°",
+        "´": "′",
+        "`": "′",
+        "‘": "′",
+        "’": "′",
+        "ʹ": "′",
+        "“": "″",
+        "”": "″",
+        "〃": "″",
+        "ʺ": "″",
+        "−": "-",
+        "–": "-",
     }
 )
 _ZH_MARKS = re.compile(r"(?<=[\d.\s])\s*([度分秒])")
 _ZH_MARK_MAP = {"度": "°", "分": "′", "秒": "″"}
 _HEMI_WORDS: dict[str, tuple[int, int]] = {
-    "东经": (_HEMI_LON, 1), "西经": (_HEMI_LON, -1),
-    "北纬": (_HEMI_LAT, 1), "南纬": (_HEMI_LAT, -1),
-    "经度": (_HEMI_LON, 1), "纬度": (_HEMI_LAT, 1),
-    "东": (_HEMI_LON, 1), "西": (_HEMI_LON, -1),
-    "北": (_HEMI_LAT, 1), "南": (_HEMI_LAT, -1),
-    "E": (_HEMI_LON, 1), "W": (_HEMI_LON, -1),
-    "N": (_HEMI_LAT, 1), "S": (_HEMI_LAT, -1),
+    "东经": (_HEMI_LON, 1),
+    "西经": (_HEMI_LON, -1),
+    "北纬": (_HEMI_LAT, 1),
+    "南纬": (_HEMI_LAT, -1),
+    "经度": (_HEMI_LON, 1),
+    "纬度": (_HEMI_LAT, 1),
+    "东": (_HEMI_LON, 1),
+    "西": (_HEMI_LON, -1),
+    "北": (_HEMI_LAT, 1),
+    "南": (_HEMI_LAT, -1),
+    "E": (_HEMI_LON, 1),
+    "W": (_HEMI_LON, -1),
+    "N": (_HEMI_LAT, 1),
+    "S": (_HEMI_LAT, -1),
 }
 _HEMI_ALT = "东经|西经|北纬|南纬|经度|纬度|[东西南北]|[NSEW]"
 _HEMI_PREFIX = re.compile(rf"^({_HEMI_ALT})(?![A-Z])\s*[:=]?\s*", re.IGNORECASE)
@@ -501,9 +515,7 @@ def _parse_array(values: Sequence[Any] | pd.Series | np.ndarray) -> _Parsed:
 
     # Each distinct leftover is parsed once (a column of 10k "北纬33°" costs one parse).
     try:
-        codes, uniques = pd.factorize(
-            pd.Series(objects[left], dtype=object), use_na_sentinel=False
-        )
+        codes, uniques = pd.factorize(pd.Series(objects[left], dtype=object), use_na_sentinel=False)
     except TypeError:  # unhashable cells (lists ...) in a hand-made frame
         codes, uniques = np.arange(left.size), objects[left]
     parsed = [_parse_scalar(u) for u in uniques]
@@ -748,6 +760,50 @@ def _eastings(
     return ok, fixed, zone
 
 
+def _combined_column(columns: Sequence[object]) -> str | None:
+    """A single 经纬度/坐标 column, when no separate longitude and latitude columns exist."""
+    names = [str(c) for c in columns]
+    combined = [c for c in names if _header_key(c) in _COMBINED_NAMES]
+    # "经纬度" itself contains 纬度: look for separate columns among the others only.
+    separate = [
+        c
+        for c in names
+        if c not in combined
+        and (_header_rank(c, "lon") is not None or _header_rank(c, "lat") is not None)
+    ]
+    return combined[0] if combined and not separate else None
+
+
+_PAIR_SEPARATOR = re.compile(r"\s*[,，;；]\s*")
+
+
+def _split_pairs(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split "112.5,33.0" (as map pickers copy it; also ，; or one space) into two cells.
+
+    Longitude first, as AMap, Tencent and Baidu pickers give it; a latitude-first pair is
+    caught by the swapped-column check. A value that is not exactly two parts stays whole
+    in both cells, so it is reported as unparseable with the user's text.
+    """
+    lon, lat = [], []
+    for value in values:
+        text = (
+            ""
+            if value is None or (isinstance(value, float) and math.isnan(value))
+            else str(value).strip()
+        )
+        parts = _PAIR_SEPARATOR.split(text) if _PAIR_SEPARATOR.search(text) else text.split()
+        if len(parts) == 2:
+            lon.append(parts[0])
+            lat.append(parts[1])
+        else:
+            lon.append(text)
+            lat.append(text)
+    return (
+        pd.Series(lon, index=values.index, dtype=object),
+        pd.Series(lat, index=values.index, dtype=object),
+    )
+
+
 def _column_values(df: pd.DataFrame, name: str) -> pd.Series:
     # Positional: a frame with duplicate names would give a DataFrame for df[name].
     return df.iloc[:, list(map(str, df.columns)).index(name)]
@@ -788,9 +844,7 @@ def _check_projected(
     rows: _Rows, x: FloatArray, y: FloatArray, plain: NDArray[np.bool_], crs: InputCRS
 ) -> None:
     rows.fail(~plain, REASON_NOT_METRES)
-    rows.fail(
-        (np.abs(x) <= 180) & (np.abs(y) <= 180), REASON_LOOKS_DEGREES
-    )
+    rows.fail((np.abs(x) <= 180) & (np.abs(y) <= 180), REASON_LOOKS_DEGREES)
     horizontal = _horizontal(crs.crs)
     box = _expected_xy(horizontal)
     if box is None:
@@ -879,10 +933,16 @@ def coordinates_from_table(
     >>> res.reason[0]
     '经纬度颠倒，已交换 / longitude and latitude were swapped; fixed'
     """
-    lon_name, lat_name = find_coordinate_columns(list(map(str, df.columns)), lon_col, lat_col)
+    combined = None if (lon_col or lat_col) else _combined_column(df.columns)
+    if combined is not None:
+        lon_name = lat_name = combined
+        lon_values, lat_values = _split_pairs(_column_values(df, combined))
+    else:
+        lon_name, lat_name = find_coordinate_columns(list(map(str, df.columns)), lon_col, lat_col)
+        lon_values, lat_values = _column_values(df, lon_name), _column_values(df, lat_name)
     in_crs = parse_crs(crs)
-    px = _parse_array(_column_values(df, lon_name))
-    py = _parse_array(_column_values(df, lat_name))
+    px = _parse_array(lon_values)
+    py = _parse_array(lat_values)
     n = len(df)
     rows = _Rows(n)
     x, y = px.value.copy(), py.value.copy()

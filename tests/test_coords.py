@@ -737,3 +737,19 @@ def test_large_table_end_to_end() -> None:
     assert res.lon[12345] == pytest.approx(D)
     assert res.status[54321] == "invalid"
     assert int(res.ok.sum()) == n - 1
+
+
+def test_a_single_lonlat_column_as_map_pickers_copy_it() -> None:
+    df = pd.DataFrame({"名称": list("abcdef"),
+                       "经纬度": ["112.30,33.00", "112.3，33.0", "33.0; 112.3", "112.3 33.0", "",
+                                  "112.3,33.0,120"]})
+    res = coordinates_from_table(df)
+    assert res.status.tolist() == ["ok", "ok", "ok", "ok", "invalid", "invalid"]
+    assert res.lon[:4] == pytest.approx([112.3] * 4)
+    assert res.lat[:4] == pytest.approx([33.0] * 4)
+    assert res.reason[2] == REASON_SWAPPED
+    assert res.reason[4] == REASON_EMPTY
+    assert "112.3,33.0,120" in res.reason[5]
+    # Separate columns win over a combined one.
+    both = df.assign(经度=["112.5"] * 6, 纬度=["33.5"] * 6)
+    assert coordinates_from_table(both).lon.tolist() == [112.5] * 6
