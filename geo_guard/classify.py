@@ -159,7 +159,11 @@ class ZoneIndex:
 
 
 def zone_index(
-    canal: Canal, rules: ZoneRules | None = None, zones: gpd.GeoDataFrame | None = None
+    canal: Canal,
+    rules: ZoneRules | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    ends: str = "round",
 ) -> ZoneIndex:
     """Zones to classify against: given polygons, or built from the canal and rules.
 
@@ -171,7 +175,7 @@ def zone_index(
     if zones is None:
         if rules is None:
             raise InputFileError("no zones: give a rules file (--rules) or a zones file (--zones)")
-        zones = build_zones(canal, rules, crs=canal.metric_crs)
+        zones = build_zones(canal, rules, crs=canal.metric_crs, ends=ends)
     return ZoneIndex.from_zones(zones, canal.metric_crs)
 
 
@@ -186,6 +190,7 @@ def classify(
     lat_col: str | None = None,
     type_col: str | None = None,
     admin: gpd.GeoDataFrame | None = None,
+    ends: str = "round",
 ) -> gpd.GeoDataFrame:
     """Classify every row of a risk-source table or vector layer.
 
@@ -208,6 +213,9 @@ def classify(
         Column holding the risk-source type (default: 类型, 风险源类型, type …).
     admin : GeoDataFrame, optional
         Township/village polygons (columns ``township``/``village`` or 乡镇/行政村).
+    ends : {"round", "flat"}
+        How zones built from ``rules`` end at the centerline's ends (see
+        :func:`geo_guard.zones.build_zones`).
 
     Returns
     -------
@@ -221,7 +229,7 @@ def classify(
     >>> classify(table, canal, rules)[["stake", "bank", "source_type"]].values.tolist()
     [['K103+859', '左岸', '旅游餐饮']]
     """
-    index = zones if isinstance(zones, ZoneIndex) else zone_index(canal, rules, zones)
+    index = zones if isinstance(zones, ZoneIndex) else zone_index(canal, rules, zones, ends=ends)
     if isinstance(sources, gpd.GeoDataFrame):
         frame, placed = _place_features(sources, canal, index, crs)
     else:

@@ -63,7 +63,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 @click.group(cls=GeoGuardGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geo-guard")
 @click.option("-v", "--verbose", count=True, help="More messages (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no summary tables or notes.")
 def main(verbose: int, quiet: bool) -> None:
     """geo_guard: protection zones (水源保护区) of the South-to-North Water Diversion
     Middle Route canal (南水北调中线总干渠).
@@ -79,6 +79,7 @@ def main(verbose: int, quiet: bool) -> None:
     Run `geo-guard COMMAND --help` for a command's options and an example.
     """
     _setup_logging(verbose, quiet)
+    console.quiet = quiet  # -q: errors only, no summary tables
 
 
 def _canal_options(
@@ -203,6 +204,9 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 @click.option(
     "--to-crs", default=None, help=f"CRS of the output (default: the canal's): {CRS_HELP}."
 )
+@click.option("--ends", type=click.Choice(["round", "flat"]), default="round", show_default=True,
+              help="Zones at the centerline's two ends: round (the canal ends there) or flat "
+              "(a stretch of a longer canal, e.g. one district's part).")
 @click.option(
     "-o",
     "--output",
@@ -220,6 +224,7 @@ def zones(
     engine: str,
     clip_path: Path | None,
     to_crs: str | None,
+    ends: str,
     output: Path,
 ) -> None:
     """Build protection zones (保护区) from a centerline and rules.
@@ -237,7 +242,7 @@ def zones(
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     clip = read_vector(clip_path, engine=engine) if clip_path else None
     out_crs = _output_crs(to_crs) or canal.crs
-    pieces = build_zones(canal, rules, clip=clip, crs=out_crs)
+    pieces = build_zones(canal, rules, clip=clip, crs=out_crs, ends=ends)
     dissolved = dissolve_zones(pieces)
     centerline = canal.centerline(out_crs)
     suffix = output.suffix.lower()
@@ -342,6 +347,9 @@ CHINESE_HEADERS = {
 @click.option("--type-col", default=None, help="Risk-source type column (风险源类型列).")
 @click.option("--sheet", default=None, help="XLSX sheet name or 0-based number (default first).")
 @click.option("--encoding", default=None, help="CSV encoding (default: detected; UTF-8, GBK …).")
+@click.option("--ends", type=click.Choice(["round", "flat"]), default="round", show_default=True,
+              help="Zones built from --rules at the centerline's two ends: round or flat (a "
+              "stretch of a longer canal).")
 @click.option("--headers", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Column headers of .csv/.xlsx output: Chinese for reading, English (the data "
               "contract) for scripts. Vector outputs always use English.")
@@ -351,7 +359,8 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
              metric_crs: str | None, reverse: bool, chainage_start: float | None, engine: str,
              zones_path: Path | None, points_crs: str | None, admin_path: Path | None,
              lon_col: str | None, lat_col: str | None, type_col: str | None,
-             sheet: str | None, encoding: str | None, headers: str, output: Path) -> None:
+             sheet: str | None, encoding: str | None, ends: str, headers: str,
+             output: Path) -> None:
     """Classify risk sources (风险源) by zone and place them on the canal.
 
     Every input row comes out once, in order, with its columns and zone, zone_level,
@@ -385,7 +394,8 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
     zones_frame = read_vector(zones_path, engine=engine) if zones_path else None
     admin = read_vector(admin_path, engine=engine) if admin_path else None
     result = classify_sources(sources, canal, rules, zones=zones_frame, crs=points_crs,
-                              lon_col=lon_col, lat_col=lat_col, type_col=type_col, admin=admin)
+                              lon_col=lon_col, lat_col=lat_col, type_col=type_col, admin=admin,
+                              ends=ends)
     summary = summarise(result)
     _write_classified(result, summary, output, is_table=is_table, headers=headers,
                       engine=engine)

@@ -45,6 +45,7 @@ import shapely
 from shapely.geometry import LineString, Polygon
 from shapely.ops import split, substring
 
+from ._errors import OptionError
 from .canal import Canal
 from .rules import ZoneRules
 from .settings import BANK_LEFT, BANK_RIGHT, MANAGEMENT_LEVEL, ZONE_NAMES
@@ -53,6 +54,9 @@ logger = logging.getLogger(__name__)
 
 #: Segments per quarter circle of buffer arcs: at 1 km the chord strays < 0.1 m from the arc.
 ARC_SEGMENTS = 64
+
+#: How zones end at the two ends of the centerline (see :func:`build_zones`).
+END_STYLES = ("round", "flat")
 
 #: Overlay precision in metres: snapping every result to a 1 mm grid makes neighbouring
 #: pieces share their boundaries exactly, so unions have no slits.
@@ -119,6 +123,7 @@ def build_zones(
     *,
     clip: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     crs: Any = None,
+    ends: str = "round",
 ) -> gpd.GeoDataFrame:
     """Management area and zone rings per segment and bank.
 
@@ -130,6 +135,10 @@ def build_zones(
         Study area: zones are cut to it (any CRS; it is reprojected).
     crs : optional
         CRS of the result; default the canal's (the caller's) CRS.
+    ends : {"round", "flat"}
+        At the two ends of the centerline: ``round`` follows the distance rule (the zones
+        of a canal that ends there); ``flat`` cuts square across (a stretch of a longer
+        canal, such as one district's part).
 
     Returns
     -------
@@ -144,8 +153,10 @@ def build_zones(
     >>> round(float(build_zones(canal, rules)["area_m2"].sum()) / 1e6, 1)  # km²
     65.0
     """
+    if ends not in END_STYLES:
+        raise OptionError(f"ends must be one of {', '.join(END_STYLES)}, not {ends!r}")
     widths = segment_widths(canal, rules)
-    zones = _zone_rings(canal, widths)
+    zones = _zone_rings(canal, widths, ends)
     if clip is not None:
         area = _clip_area(clip, canal)
         zones["geometry"] = polygonal(
@@ -191,11 +202,11 @@ def dissolve_zones(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------- internals
-def _zone_rings(canal: Canal, widths: pd.DataFrame) -> gpd.GeoDataFrame:
+def _zone_rings(canal: Canal, widths: pd.DataFrame, ends: str) -> gpd.GeoDataFrame:
     """Rings per segment, bank and level, in the metric CRS (vectorised per level)."""
     levels = sorted(int(c.split("_")[1]) for c in widths.columns if c.startswith("outer_"))
     reach = float(np.nanmax(widths[[f"outer_{lvl}" for lvl in levels]].to_numpy()))
-    territory = bank_territories(canal, reach)  # keyed by (segment_index, bank)
+    territory = bank_territories(canal, reach, ends=ends)  # keyed by (segment_index, bank)
     segments = canal.segments.geometry.values
     records = []
     previous = None
@@ -273,12 +284,26 @@ def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def bank_territories(canal: Canal, reach: float) -> dict[tuple[int, str], Any]:
-    """Part of the plane owned by each segment and bank, out to ``reach`` metres."""
+def bank_territories(
+    canal: Canal, reach: float, *, ends: str = "round"
+) -> dict[tuple[int, str], Any]:
+    """Part of the plane owned by each segment and bank, out to ``reach`` metres.
+
+    With ``ends="flat"`` the canal's two ends are cut square, as if the line went on
+    straight: the same cut as at a junction with no turn.
+    """
     segments = canal.segments.geometry.values
     n = len(segments)
     radius = reach + 10.0
     territories = shapely.buffer(segments, radius, quad_segs=ARC_SEGMENTS)
+    if ends == "flat":
+        head, tail = _straight_continuations(canal.line)
+        before, _ = _junction_half_discs(head, segments[0], radius)
+        _, after = _junction_half_discs(segments[-1], tail, radius)
+        territories[0] = polygonal(shapely.difference(territories[0], before, grid_size=GRID_M))
+        territories[-1] = polygonal(
+            shapely.difference(territories[-1], after, grid_size=GRID_M)
+        )
     for j in range(1, n):
         before, after = _junction_half_discs(segments[j - 1], segments[j], radius)
         territories[j - 1] = polygonal(
@@ -302,6 +327,14 @@ def bank_territories(canal: Canal, reach: float) -> dict[tuple[int, str], Any]:
 def _sides(canal: Canal, points: list[Any]) -> np.ndarray:
     xy = shapely.get_coordinates(np.asarray(points, dtype=object))
     return canal.locate(xy[:, 0], xy[:, 1]).side
+
+
+def _straight_continuations(line: LineString) -> tuple[LineString, LineString]:
+    """One-metre straight pieces before the start and after the end of ``line``."""
+    xy = shapely.get_coordinates(line)
+    head = LineString([xy[0] - _unit(xy[1] - xy[0]), xy[0]])
+    tail = LineString([xy[-1], xy[-1] + _unit(xy[-1] - xy[-2])])
+    return head, tail
 
 
 def _extended_line(line: LineString, length: float) -> LineString:

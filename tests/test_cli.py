@@ -274,3 +274,15 @@ def test_zones_with_the_fiona_engine_calibration_and_prefix(tmp_path: Path) -> N
     assert "ZK200+000" in out
     assert out_path.with_suffix(".cpg").read_text().strip().upper().replace("-", "") == "UTF8"
     assert len(gpd.read_file(out_path, engine="fiona")) > 0
+
+
+def test_flat_ends_and_quiet(tmp_path: Path) -> None:
+    round_path, flat_path = tmp_path / "round.gpkg", tmp_path / "flat.gpkg"
+    assert run("zones", "--canal", CANAL, "--rules", RULES, "-o", str(round_path))[0] == 0
+    code, out, err = run("-q", "zones", "--canal", CANAL, "--rules", RULES, "--ends", "flat",
+                         "-o", str(flat_path))
+    assert code == 0, err
+    assert out == ""  # -q: no tables
+    round_area = gpd.read_file(round_path, layer="zones")["area_m2"].sum()
+    flat_area = gpd.read_file(flat_path, layer="zones")["area_m2"].sum()
+    assert flat_area < round_area

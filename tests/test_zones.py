@@ -181,3 +181,22 @@ def test_real_osm_centerline_builds_valid_zones() -> None:
     assert 60 < total < 500
     union = shapely.union_all(zones.to_crs(canal.metric_crs).geometry.values, grid_size=0.001)
     assert union.area / 1e6 == pytest.approx(total, rel=1e-6)
+
+
+def test_flat_ends_cut_a_stretch_square(straight_canal: Canal, bent_canal: Canal) -> None:
+    zones = build_zones(straight_canal, uniform_rules(), ends="flat")
+    union = _union(zones)
+    assert union.symmetric_difference(box(X0, Y0 - 220, X0 + 3000, Y0 + 220)).area < 1e-3
+    _no_overlap_no_hole(zones)
+    bent = build_zones(bent_canal, uniform_rules(), ends="flat")
+    _no_overlap_no_hole(bent)
+    round_area = build_zones(bent_canal, uniform_rules()).area_m2.sum()
+    # flat ends drop exactly two half discs of radius 220 m
+    assert round_area - bent.area_m2.sum() == pytest.approx(np.pi * 220**2, rel=1e-3)
+
+
+def test_unknown_end_style_is_an_error(straight_canal: Canal) -> None:
+    from geo_guard._errors import OptionError
+
+    with pytest.raises(OptionError, match="ends must be one of round, flat"):
+        build_zones(straight_canal, uniform_rules(), ends="square")
