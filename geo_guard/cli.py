@@ -640,6 +640,7 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
           --admin data/boundaries/villages.geojson -o out/map.html
     """
     from . import maps
+    from .map_split import split_maps
 
     if not any((canal_path, zones_path, sources_path, gaps_path, weak_path, forest_path,
                 admin_path)):
@@ -670,7 +671,7 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
     layers = {"zones": zones_frame, "gaps": gaps, "weak_stands": weak,
               "forest": forest, "admin": admin}
     if split_by is not None:
-        paths = maps.split_maps(sources, output, by=split_by, canal=canal, rules=rules,
+        paths = split_maps(sources, output, by=split_by, canal=canal, rules=rules,
                                 basemap=basemap, tianditu_key=tianditu_key, offline=not cdn,
                                 **({"title": title} if title else {}), **layers)
         area = "乡镇" if split_by == "township" else "行政村"

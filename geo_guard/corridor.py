@@ -466,8 +466,9 @@ def analyse_corridor(
 
     Examples
     --------
-    >>> result = analyse_corridor(canal, rules, forest, step_m=10)  # doctest: +SKIP
-    >>> result.gaps[["bank", "stake_from", "stake_to", "uncovered_m2"]]  # doctest: +SKIP
+    >>> result = analyse_corridor(canal, rules, forest, step_m=10)  # the sample data
+    >>> result.gaps[["bank", "stake_from", "stake_to"]].values.tolist()[:2]
+    [['左岸', 'K96+500', 'K96+750'], ['左岸', 'K105+400', 'K105+520']]
     """
     options = CorridorOptions(step_m, min_coverage, min_gap_m, merge_m, min_survival,
                               min_canopy).check()

@@ -112,8 +112,10 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
 
     Examples
     --------
-    >>> with atomic_path("report.csv") as tmp:                     # doctest: +SKIP
-    ...     tmp.write_text("a,b\\n1,2\\n", encoding="utf-8")
+    >>> with atomic_path(tmp / "report.csv") as part:
+    ...     _ = part.write_text("a,b\\n1,2\\n", encoding="utf-8")
+    >>> (tmp / "report.csv").read_text(encoding="utf-8")
+    'a,b\\n1,2\\n'
     """
     target = Path(path)
     check_target(target)

@@ -11,8 +11,8 @@ Examples
 >>> from shapely.geometry import Point
 >>> gdf = gpd.GeoDataFrame({"名称": ["卧龙区"]}, geometry=[Point(350000, 3650000)],
 ...                        crs="EPSG:4547")
->>> path = write_vector(gdf, "sources.gpkg")                      # doctest: +SKIP
->>> read_vector(path).crs.to_epsg()                               # doctest: +SKIP
+>>> path = write_vector(gdf, tmp / "sources.gpkg")
+>>> read_vector(path).crs.to_epsg()
 4547
 """
 
@@ -292,9 +292,9 @@ def read_vector(
 
     Examples
     --------
-    >>> zones = read_vector("zones.gpkg", layer="一级保护区")            # doctest: +SKIP
-    >>> zones.crs.to_epsg()                                         # doctest: +SKIP
-    4547
+    >>> canal_file = read_vector("data/boundaries/canal.geojson")
+    >>> len(canal_file), canal_file.crs.to_epsg()
+    (9, 4326)
     """
     _check_engine(engine)
     source = _check_input_file(path)
@@ -509,8 +509,8 @@ def write_vector(
 
     Examples
     --------
-    >>> write_vector(zones, "out/zones.shp")                         # doctest: +SKIP
-    PosixPath('out/zones.shp')
+    >>> write_vector(canal.centerline(), tmp / "canal.shp").name
+    'canal.shp'
     """
     _check_engine(engine)
     target = output_target(path, (*VECTOR_DRIVERS, *PARQUET_SUFFIXES), _VECTOR_TYPES, "vector")
@@ -575,9 +575,12 @@ def write_vector_layers(
 
     Examples
     --------
+    >>> from geo_guard import build_zones
+    >>> zones = build_zones(canal, rules)
+    >>> first, second = zones[zones.zone_level == 1], zones[zones.zone_level == 2]
     >>> write_vector_layers({"一级保护区": first, "二级保护区": second},
-    ...                     "zones.gpkg")                                # doctest: +SKIP
-    PosixPath('zones.gpkg')
+    ...                     tmp / "zones.gpkg").name
+    'zones.gpkg'
     """
     _check_engine(engine)
     target = Path(path)
@@ -656,8 +659,9 @@ def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1")
 
     Examples
     --------
-    >>> write_table(ledger, "整改台账.xlsx", sheet_name="台账")           # doctest: +SKIP
-    PosixPath('整改台账.xlsx')
+    >>> ledger = pd.DataFrame({"问题": ["养殖场"], "整改时限": ["2021-12-31"]})
+    >>> write_table(ledger, tmp / "整改台账.xlsx", sheet_name="台账").name
+    '整改台账.xlsx'
     """
     target = Path(path)
     suffix = target.suffix.lower()

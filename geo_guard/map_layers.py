@@ -637,7 +637,7 @@ def add_gaps(m: folium.Map, gaps: gpd.GeoDataFrame, *, show: bool = True) -> Dat
 
     Examples
     --------
-    >>> layer = add_gaps(folium.Map(tiles=None), gaps)              # doctest: +SKIP
+    >>> layer = add_gaps(folium.Map(tiles=None), corridor_result.gaps)
     """
     return _add_kind(m, gaps, "gaps", show)
 
@@ -647,7 +647,7 @@ def add_weak_stands(m: folium.Map, stands: gpd.GeoDataFrame, *, show: bool = Tru
 
     Examples
     --------
-    >>> layer = add_weak_stands(folium.Map(tiles=None), stands)     # doctest: +SKIP
+    >>> layer = add_weak_stands(folium.Map(tiles=None), corridor_result.weak_stands)
     """
     return _add_kind(m, stands, "weak_stands", show)
 

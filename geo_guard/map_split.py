@@ -8,9 +8,9 @@ counts per zone and a link to each page. File names come from the area names mad
 
 Examples
 --------
->>> paths = split_maps(classified, "out/maps", by="township", canal=canal,
-...                    rules=rules, basemap="none")                # doctest: +SKIP
->>> paths[-1].name                                                  # doctest: +SKIP
+>>> paths = split_maps(sources, tmp, by="township", canal=canal, rules=rules,
+...                    basemap="none")
+>>> paths[-1].name
 'index.html'
 """
 
@@ -148,7 +148,8 @@ def _sources_table(
         if column in frame.columns:
             columns.append((column, label))
     text = {c: display_strings(frame[c], c) for c, _ in columns}
-    levels = pd.to_numeric(frame.get("zone_level"), errors="coerce")
+    # float: classify() gives nullable Int64, whose <NA> cannot be compared
+    levels = pd.to_numeric(frame.get("zone_level"), errors="coerce").astype(float)
     rank = levels.map(lambda v: _LEVEL_ORDER.index(int(v)) if v in _LEVEL_ORDER else 9)
     chainage = pd.to_numeric(frame.get("chainage_m", pd.Series(np.nan, index=frame.index)),
                              errors="coerce")
@@ -252,8 +253,9 @@ def split_maps(
 
     Examples
     --------
-    >>> paths = split_maps(classified, "out/maps", by="township", canal=canal,
-    ...                    rules=rules, basemap="none")                # doctest: +SKIP
+    >>> paths = split_maps(sources, tmp, by="village", basemap="none")
+    >>> len(paths) > 10, paths[-1].name
+    (True, 'index.html')
     """
     placed = placed_sources(sources)
     frame = placed.frame

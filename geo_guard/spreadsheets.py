@@ -278,9 +278,11 @@ def write_xlsx_sheets(
 
     Examples
     --------
-    >>> write_xlsx_sheets({"风险源": sources, "汇总": summary}, "周报.xlsx",
-    ...                   title_rows={"汇总": "饮用水水源保护区风险源汇总"})   # doctest: +SKIP
-    PosixPath('周报.xlsx')
+    >>> summary = pd.DataFrame({"保护区": ["一级保护区"], "点位数": [3]})
+    >>> path = write_xlsx_sheets({"汇总": summary}, tmp / "周报.xlsx",
+    ...                          title_rows={"汇总": "饮用水水源保护区风险源汇总"})
+    >>> path.name
+    '周报.xlsx'
     """
     target = Path(path)
     if target.suffix.lower() != ".xlsx":

@@ -37,6 +37,7 @@ from geo_guard.map_elements import (
     json_for_script,
     map_state,
 )
+from geo_guard.map_split import split_maps
 from geo_guard.maps import (
     BASEMAPS,
     add_basemap,
@@ -49,7 +50,6 @@ from geo_guard.maps import (
     map_html,
     risk_map,
     save_map,
-    split_maps,
 )
 from geo_guard.settings import ZONE_NAMES
 from geo_guard.source_types import SOURCE_TYPES
@@ -541,3 +541,16 @@ def test_first_view_leaves_out_points_far_from_the_canal() -> None:
     _, south, _, north = map_state(m).bounds
     assert north < far["lat"].iloc[0] - 0.3  # 60 km north is not in the first view
     assert south <= near["lat"].min() and north >= near["lat"].max()
+
+
+def test_split_maps_takes_classify_output_with_invalid_rows(tmp_path: Path) -> None:
+    # classify() gives zone_level as nullable Int64: <NA> on invalid rows
+    from geo_guard import Canal, classify, load_rules
+    sample = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+    canal = Canal.from_file(sample / "canal.geojson")
+    table = pd.DataFrame({"名称": ["甲", "乙"], "经度": ["112.30", ""], "纬度": ["33.00", ""],
+                          "乡镇": ["示意镇甲", "示意镇甲"]})
+    sources = classify(table, canal, load_rules(sample / "zone_rules.example.toml"))
+    assert sources["zone_level"].isna().tolist() == [False, True]
+    paths = split_maps(sources, tmp_path, by="township", basemap="none")
+    assert paths[-1].name == "index.html" and len(paths) == 2

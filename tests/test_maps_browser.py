@@ -22,7 +22,8 @@ import pytest
 
 from geo_guard.canal import Canal
 from geo_guard.crs import wgs84_to_gcj02
-from geo_guard.maps import risk_map, save_map, split_maps
+from geo_guard.map_split import split_maps
+from geo_guard.maps import risk_map, save_map
 
 from .conftest import METRIC, X0, Y0, uniform_rules
 from .test_maps import (
