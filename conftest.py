@@ -20,8 +20,8 @@ def _sample() -> dict[str, Any]:
     import geopandas as gpd
 
     from geo_guard import Canal, classify, load_rules
-    from geo_guard.corridor import analyse_corridor
-    from geo_guard.tables import read_table
+    from geo_guard.corridor.analysis import analyse_corridor
+    from geo_guard.io.tables import read_table
 
     canal = Canal.from_file(SAMPLE / "canal.geojson")
     rules = load_rules(SAMPLE / "zone_rules.example.toml")

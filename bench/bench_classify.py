@@ -21,7 +21,7 @@ import shapely
 from _common import SAMPLE, peak_rss, timed
 
 from geo_guard import Canal, build_zones, load_rules
-from geo_guard.classify import _place_points, zone_index
+from geo_guard.classification.core import _place_points, zone_index
 from geo_guard.settings import OUTSIDE_LEVEL
 
 

@@ -34,8 +34,8 @@ import shapely
 from _common import SAMPLE, SHARED_DATA, peak_rss, timed
 
 from geo_guard import Canal, load_rules
-from geo_guard.corridor import analyse_corridor, corridor_belt, offset_points
-from geo_guard.rules import ZoneRules
+from geo_guard.corridor.analysis import analyse_corridor, corridor_belt, offset_points
+from geo_guard.zones.rules import ZoneRules
 
 REAL_CANAL = SHARED_DATA / "snwd_middle_route_ways_osm_wgs84.geojson"
 RULES = SAMPLE / "zone_rules.example.toml"

@@ -24,9 +24,9 @@ import pandas as pd
 from _common import SAMPLE, peak_rss, timed
 
 from geo_guard import Canal, build_zones, load_rules
-from geo_guard.classify import classify
-from geo_guard.maps import risk_map, save_map
-from geo_guard.source_types import SOURCE_TYPES
+from geo_guard.classification.core import classify
+from geo_guard.maps.compose import risk_map, save_map
+from geo_guard.vocabulary.source_types import SOURCE_TYPES
 
 CHROMIUM = "/usr/bin/chromium"
 _SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨"

@@ -17,15 +17,17 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-from ._errors import GeoGuardError
-from .canal import Canal, CanalLocation
-
-# The function shadows the module name on the package, as `geo_guard.classify(...)`;
-# `from geo_guard.classify import summarise` still reaches the module.
-from .classify import classify
-from .rules import ZoneRules, load_rules, rules_from_text
-from .stakes import format_stake, parse_stake
-from .zones import build_zones, dissolve_zones, segment_widths
+from geo_guard._errors import GeoGuardError
+from geo_guard.canal import Canal, CanalLocation, format_stake, parse_stake
+from geo_guard.classification import classify
+from geo_guard.zones import (
+    ZoneRules,
+    build_zones,
+    dissolve_zones,
+    load_rules,
+    rules_from_text,
+    segment_widths,
+)
 
 __all__ = [
     "Canal",

@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString
 
-from geo_guard.canal import Canal
-from geo_guard.rules import rules_from_text
+from geo_guard.canal.model import Canal
+from geo_guard.zones.rules import rules_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "boundaries"

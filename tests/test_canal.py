@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from geo_guard._errors import CanalError, CRSMissingError
-from geo_guard.canal import Canal
+from geo_guard.canal.model import Canal
 
 from .conftest import X0, Y0, line_frame, shared_file
 

@@ -14,8 +14,8 @@ from shapely.geometry import LineString, Point, box
 
 from geo_guard import Canal, load_rules
 from geo_guard._errors import InputFileError
-from geo_guard.classify import ZoneIndex, classify, summarise
-from geo_guard.zones import build_zones
+from geo_guard.classification.core import ZoneIndex, classify, summarise
+from geo_guard.zones.build import build_zones
 
 from .conftest import METRIC, SAMPLE, X0, Y0, shared_file, uniform_rules
 
@@ -177,7 +177,7 @@ def test_gcj02_input_moves_about_590_m_near_nanyang() -> None:
 
 
 def test_gbk_csv_with_chinese_headers_and_dms(tmp_path: Path) -> None:
-    from geo_guard.tables import read_table
+    from geo_guard.io.tables import read_table
 
     path = tmp_path / "points.csv"
     path.write_bytes(
@@ -241,8 +241,8 @@ def test_zones_from_a_file_without_levels_is_an_error(straight_canal: Canal) -> 
 
 
 def test_sample_risk_sources_xlsx_round_trip(tmp_path: Path) -> None:
-    from geo_guard.io import write_table
-    from geo_guard.tables import read_table
+    from geo_guard.io.tables import read_table
+    from geo_guard.io.vector import write_table
 
     table = read_table(SAMPLE / "risk_sources.csv")
     path = tmp_path / "in.xlsx"

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo_guard._errors import CRSError, InputFileError, OptionError
-from geo_guard.coords import (
+from geo_guard.io.coords import (
     LAT_HEADERS,
     LON_HEADERS,
     REASON_EMPTY,
@@ -30,7 +30,7 @@ from geo_guard.coords import (
     find_coordinate_columns,
     parse_coordinates,
 )
-from geo_guard.tables import read_table
+from geo_guard.io.tables import read_table
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TO_4547 = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)

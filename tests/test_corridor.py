@@ -16,17 +16,17 @@ from click.testing import CliRunner
 from shapely.geometry import LineString, Polygon, box
 
 from geo_guard._errors import CRSMissingError, OptionError
-from geo_guard.canal import Canal
+from geo_guard.canal.model import Canal
 from geo_guard.cli import main
-from geo_guard.corridor import (
+from geo_guard.corridor.analysis import (
     CorridorOptions,
     analyse_corridor,
     corridor_belt,
     find_runs,
     prepare_forest,
 )
-from geo_guard.corridor_report import corridor_sheets, write_corridor
-from geo_guard.rules import load_rules, rules_from_text
+from geo_guard.corridor.report import corridor_sheets, write_corridor
+from geo_guard.zones.rules import load_rules, rules_from_text
 
 from .conftest import METRIC, SAMPLE, X0, Y0, line_frame
 
@@ -387,7 +387,7 @@ def test_cli_corridor_bad_option_is_one_line(tmp_path: Path) -> None:
 def test_real_centerline_strips_partition_the_belt() -> None:
     """On the real OSM centerline (kinks up to 27°) the strips add up to the belt and
     the open area equals the plain overlay's, near turns and away from them."""
-    from geo_guard.corridor import offset_points
+    from geo_guard.corridor.analysis import offset_points
 
     from .conftest import shared_file
 

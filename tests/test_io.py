@@ -17,8 +17,9 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from geo_guard._errors import GeoGuardError, InputFileError, OptionError, OutputError
-from geo_guard.files import atomic_path, safe_filename
-from geo_guard.io import (
+from geo_guard.io.files import atomic_path, safe_filename
+from geo_guard.io.spreadsheets import escape_formula, write_xlsx_sheets
+from geo_guard.io.vector import (
     ENGINES,
     VECTOR_DRIVERS,
     read_vector,
@@ -26,7 +27,6 @@ from geo_guard.io import (
     write_vector,
     write_vector_layers,
 )
-from geo_guard.spreadsheets import escape_formula, write_xlsx_sheets
 
 BOM = b"\xef\xbb\xbf"
 FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-3.5"]

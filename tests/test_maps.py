@@ -23,22 +23,11 @@ from shapely.geometry import LineString, Point, box
 
 from geo_guard import build_zones
 from geo_guard._errors import CRSMissingError, OptionError, OutputError
-from geo_guard.canal import Canal
+from geo_guard.canal.model import Canal
 from geo_guard.cli import main
 from geo_guard.crs import wgs84_to_gcj02
-from geo_guard.map_assets import ASSETS, STATIC, inline_assets, read_static, script_safe
-from geo_guard.map_elements import (
-    SHAPE_VERTICES,
-    TYPE_SHAPES,
-    display_strings,
-    encode_column,
-    encode_table,
-    integer_coords,
-    json_for_script,
-    map_state,
-)
-from geo_guard.map_split import split_maps
-from geo_guard.maps import (
+from geo_guard.maps.assets import ASSETS, STATIC, inline_assets, read_static, script_safe
+from geo_guard.maps.compose import (
     BASEMAPS,
     add_basemap,
     add_canal,
@@ -51,8 +40,19 @@ from geo_guard.maps import (
     risk_map,
     save_map,
 )
+from geo_guard.maps.elements import (
+    SHAPE_VERTICES,
+    TYPE_SHAPES,
+    display_strings,
+    encode_column,
+    encode_table,
+    integer_coords,
+    json_for_script,
+    map_state,
+)
+from geo_guard.maps.split import split_maps
 from geo_guard.settings import ZONE_NAMES
-from geo_guard.source_types import SOURCE_TYPES
+from geo_guard.vocabulary.source_types import SOURCE_TYPES
 
 from .conftest import METRIC, SAMPLE, X0, Y0, uniform_rules
 
@@ -530,9 +530,9 @@ def test_tiny_frames_helper_is_consistent(straight_canal: Canal) -> None:
 
 
 def test_first_view_leaves_out_points_far_from_the_canal() -> None:
-    from geo_guard.map_elements import map_state
-    from geo_guard.map_layers import add_sources
-    from geo_guard.maps import make_map
+    from geo_guard.maps.compose import make_map
+    from geo_guard.maps.elements import map_state
+    from geo_guard.maps.layers import add_sources
 
     near = classified([("近", "养猪场", 500.0, 30.0), ("近2", "饭店", 2500.0, -40.0)])
     far = classified([("远", "饭店", 1000.0, 60_000.0)])

@@ -20,10 +20,10 @@ import pandas as pd
 import pyproj
 import pytest
 
-from geo_guard.canal import Canal
+from geo_guard.canal.model import Canal
 from geo_guard.crs import wgs84_to_gcj02
-from geo_guard.map_split import split_maps
-from geo_guard.maps import risk_map, save_map
+from geo_guard.maps.compose import risk_map, save_map
+from geo_guard.maps.split import split_maps
 
 from .conftest import METRIC, X0, Y0, uniform_rules
 from .test_maps import (

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from geo_guard._errors import RulesError
-from geo_guard.rules import load_rules, rules_from_text
+from geo_guard.zones.rules import load_rules, rules_from_text
 
 from .conftest import SAMPLE
 

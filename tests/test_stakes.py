@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo_guard._errors import GeoGuardError
-from geo_guard.stakes import format_stake, format_stakes, parse_stake
+from geo_guard.canal.stakes import format_stake, format_stakes, parse_stake
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo_guard.canal import Canal
-from geo_guard.rules import load_rules, rules_from_text
-from geo_guard.zones import build_zones, dissolve_zones, segment_widths
+from geo_guard.canal.model import Canal
+from geo_guard.zones.build import build_zones, dissolve_zones, segment_widths
+from geo_guard.zones.rules import load_rules, rules_from_text
 
 from .conftest import SAMPLE, X0, Y0, line_frame, shared_file, uniform_rules
 

@@ -40,18 +40,18 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._errors import InputFileError
-from ._parallel import chunked
-from .admin import ADMIN_COLUMNS, admin_join
-from .canal import Canal
-from .coords import coordinates_from_table
-from .crs import with_input_crs
-from .rules import ZoneRules
-from .settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
-from .source_types import normalise_source_types
-from .stakes import format_stakes
-from .vocabulary import find_column
-from .zones import build_zones, polygonal
+from geo_guard._errors import InputFileError
+from geo_guard._parallel import chunked
+from geo_guard.canal.model import Canal
+from geo_guard.canal.stakes import format_stakes
+from geo_guard.crs import with_input_crs
+from geo_guard.io.coords import coordinates_from_table
+from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
+from geo_guard.vocabulary.columns import find_column
+from geo_guard.vocabulary.source_types import normalise_source_types
+from geo_guard.zones.admin import ADMIN_COLUMNS, admin_join
+from geo_guard.zones.build import build_zones, polygonal
+from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
 

@@ -36,9 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import RulesError
-from .settings import BANK_LEFT, BANK_RIGHT, BANKS, FIRST_LEVEL, QUASI_LEVEL, SECOND_LEVEL
-from .vocabulary import SEGMENT_ATTRIBUTES, canonical_column, is_missing, normalise_value
+from geo_guard._errors import RulesError
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, BANKS, FIRST_LEVEL, QUASI_LEVEL, SECOND_LEVEL
+from geo_guard.vocabulary.columns import (
+    SEGMENT_ATTRIBUTES,
+    canonical_column,
+    is_missing,
+    normalise_value,
+)
 
 #: Keys accepted for a zone level in a ``widths`` table.
 LEVEL_KEYS: dict[str, int] = {

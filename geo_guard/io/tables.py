@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._errors import InputFileError, OptionError, one_line
+from geo_guard._errors import InputFileError, OptionError, one_line
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ._errors import InputFileError
-from .crs import with_input_crs
-from .vocabulary import find_column
+from geo_guard._errors import InputFileError
+from geo_guard.crs import with_input_crs
+from geo_guard.vocabulary.columns import find_column
 
 ADMIN_COLUMNS = ("township", "village")
 

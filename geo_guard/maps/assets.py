@@ -2,8 +2,8 @@
 
 folium links Leaflet and its plugins from CDNs. Inspectors in the field often have no
 network, so :func:`inline_assets` replaces each known CDN link of a rendered page with the
-file shipped in ``geo_guard/static`` (images referenced by the CSS become ``data:`` URIs).
-The files and their licences are listed in ``geo_guard/static/README.md``; Leaflet is
+file shipped in ``geo_guard/maps/static`` (images referenced by the CSS become ``data:`` URIs).
+The files and their licences are listed in ``geo_guard/maps/static/README.md``; Leaflet is
 BSD-2-Clause, the plugins are MIT or BSD-2-Clause.
 
 Examples

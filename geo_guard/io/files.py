@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._errors import OptionError, OutputError
+from geo_guard._errors import OptionError, OutputError
 
 PathLike = str | os.PathLike[str]
 

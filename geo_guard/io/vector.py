@@ -35,14 +35,14 @@ import pyogrio
 import pyogrio.errors
 
 from geo_guard._errors import InputFileError, OptionError, OutputError, name_list
-from geo_guard.files import (
+from geo_guard.io.files import (
     PathLike,
     atomic_path,
     check_target,
     output_target,
     replace_file,
 )
-from geo_guard.spreadsheets import (
+from geo_guard.io.spreadsheets import (
     is_geometry_column,
     spreadsheet_frame,
     wkt_text,

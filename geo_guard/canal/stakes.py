@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._errors import GeoGuardError
+from geo_guard._errors import GeoGuardError
 
 _STAKE_RE = re.compile(
     r"^\s*(?P<sign>-)?(?P<prefix>[^-]*?)[Kk]\s*(?P<km>\d+)\s*[+＋]\s*(?P<m>\d+(?:\.\d*)?)\s*$"

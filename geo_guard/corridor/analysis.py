@@ -26,8 +26,8 @@ Examples
 --------
 >>> import geopandas as gpd
 >>> from shapely.geometry import LineString, box
->>> from geo_guard.canal import Canal
->>> from geo_guard.rules import rules_from_text
+>>> from geo_guard.canal.model import Canal
+>>> from geo_guard.zones.rules import rules_from_text
 >>> canal = Canal.from_frame(gpd.GeoDataFrame(
 ...     geometry=[LineString([(500000, 3650000), (501000, 3650000)])], crs="EPSG:4547"))
 >>> rules = rules_from_text('''
@@ -58,15 +58,22 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from . import corridor_report as report
-from ._errors import CRSMissingError, InputFileError, OptionError
-from .canal import Canal
-from .corridor_strips import BankStrips, bank_strips, offset_points, station_breaks
-from .crs import with_input_crs
-from .rules import ZoneRules
-from .settings import BANK_LEFT, BANK_RIGHT
-from .vocabulary import find_column
-from .zones import ARC_SEGMENTS, GRID_M, bank_territories, polygonal, segment_widths, to_crs_valid
+from geo_guard._errors import CRSMissingError, InputFileError, OptionError
+from geo_guard.canal.model import Canal
+from geo_guard.corridor import report
+from geo_guard.corridor.strips import BankStrips, bank_strips, offset_points, station_breaks
+from geo_guard.crs import with_input_crs
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT
+from geo_guard.vocabulary.columns import find_column
+from geo_guard.zones.build import (
+    ARC_SEGMENTS,
+    GRID_M,
+    bank_territories,
+    polygonal,
+    segment_widths,
+    to_crs_valid,
+)
+from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ Examples
 --------
 >>> import geopandas as gpd
 >>> from shapely.geometry import LineString
->>> from geo_guard.canal import Canal
->>> from geo_guard.rules import rules_from_text
+>>> from geo_guard.canal.model import Canal
+>>> from geo_guard.zones.rules import rules_from_text
 >>> canal = Canal.from_frame(gpd.GeoDataFrame(
 ...     geometry=[LineString([(500000, 3650000), (502000, 3650000)])], crs="EPSG:4547"))
 >>> rules = rules_from_text('''
@@ -45,10 +45,10 @@ import shapely
 from shapely.geometry import LineString, Polygon
 from shapely.ops import split, substring
 
-from ._errors import OptionError
-from .canal import Canal
-from .rules import ZoneRules
-from .settings import BANK_LEFT, BANK_RIGHT, MANAGEMENT_LEVEL, ZONE_NAMES
+from geo_guard._errors import OptionError
+from geo_guard.canal.model import Canal
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, MANAGEMENT_LEVEL, ZONE_NAMES
+from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
 
@@ -381,7 +381,7 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def _clip_area(clip: gpd.GeoDataFrame | gpd.GeoSeries, canal: Canal) -> Any:
-    from .crs import with_input_crs
+    from geo_guard.crs import with_input_crs
 
     frame = clip if isinstance(clip, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=clip)
     frame = with_input_crs(frame, None, "clip area").to_crs(canal.metric_crs)

@@ -35,8 +35,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ._errors import OptionError, OutputError, name_list
-from .files import PathLike, atomic_path, check_target
+from geo_guard._errors import OptionError, OutputError, name_list
+from geo_guard.io.files import PathLike, atomic_path, check_target
 
 logger = logging.getLogger(__name__)
 

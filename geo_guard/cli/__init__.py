@@ -24,13 +24,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from ._errors import GeoGuardError, OptionError
-from .canal import Canal
-from .io import ENGINES, read_vector, write_vector, write_vector_layers
-from .rules import load_rules
-from .settings import ZONE_NAMES
-from .zones import build_zones, dissolve_zones
+from geo_guard import __version__
+from geo_guard._errors import GeoGuardError, OptionError
+from geo_guard.canal.model import Canal
+from geo_guard.io.vector import ENGINES, read_vector, write_vector, write_vector_layers
+from geo_guard.settings import ZONE_NAMES
+from geo_guard.zones.build import build_zones, dissolve_zones
+from geo_guard.zones.rules import load_rules
 
 logger = logging.getLogger("geo_guard")
 console = Console(stderr=False, highlight=False)
@@ -268,7 +268,7 @@ def zones(
 def _output_crs(value: str | None) -> Any:
     if value is None:
         return None
-    from .crs import parse_crs
+    from geo_guard.crs import parse_crs
 
     parsed = parse_crs(value)
     if parsed is not None and parsed.offset:
@@ -375,9 +375,9 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
           --rules data/boundaries/zone_rules.example.toml \\
           --admin data/boundaries/villages.geojson -o out/risk_sources.xlsx
     """
-    from .classify import classify as classify_sources
-    from .classify import summarise
-    from .tables import read_table
+    from geo_guard.classification.core import classify as classify_sources
+    from geo_guard.classification.core import summarise
+    from geo_guard.io.tables import read_table
 
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet", ".shp"}:
@@ -407,8 +407,8 @@ def _write_classified(result: Any, summary: dict[str, Any], output: Path, *, is_
                       headers: str, engine: str) -> None:
     import pandas as pd
 
-    from .io import write_table
-    from .spreadsheets import write_xlsx_sheets
+    from geo_guard.io.spreadsheets import write_xlsx_sheets
+    from geo_guard.io.vector import write_table
 
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
@@ -499,8 +499,8 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
           --forest data/boundaries/forest.geojson \\
           --admin data/boundaries/villages.geojson -o out/corridor.gpkg
     """
-    from .corridor import analyse_corridor
-    from .corridor_report import write_corridor
+    from geo_guard.corridor.analysis import analyse_corridor
+    from geo_guard.corridor.report import write_corridor
 
     if output.suffix.lower() != ".gpkg":
         raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
@@ -521,7 +521,7 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
 
 
 def _print_corridor_summary(result: Any) -> None:
-    from .corridor_report import bank_totals
+    from geo_guard.corridor.report import bank_totals
 
     table = Table(title="生态廊道 Ecological corridor (面积 ha)")
     for header in ("岸别", "林带", "林地", "覆盖率", "断档", "断档长度", "待造林", "提质改造"):
@@ -552,7 +552,7 @@ def _print_corridor_summary(result: Any) -> None:
 def _read_any(path: Path, engine: str, layer: str | None = None) -> Any:
     """A table (.csv/.xlsx: read_table) or a vector file; ``layer`` when the file has it."""
     if path.suffix.lower() in TABLE_SUFFIXES:
-        from .tables import read_table
+        from geo_guard.io.tables import read_table
 
         return read_table(path)
     if layer is not None and _gpkg_has_layer(path, layer):
@@ -639,8 +639,8 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
           --forest data/boundaries/forest.geojson \\
           --admin data/boundaries/villages.geojson -o out/map.html
     """
-    from . import maps
-    from .map_split import split_maps
+    from geo_guard import maps
+    from geo_guard.maps.split import split_maps
 
     if not any((canal_path, zones_path, sources_path, gaps_path, weak_path, forest_path,
                 admin_path)):
@@ -697,13 +697,13 @@ def _map_sources(path: Path, engine: str, canal: Canal | None, rules: Any, zones
         raise OptionError(f"{path.name} is not classified (no lon/lat/zone_level columns); "
                           "give --canal with --rules or --zones to classify it, or run "
                           "geo-guard classify first")
-    from .classify import classify as classify_sources
+    from geo_guard.classification.core import classify as classify_sources
 
     return classify_sources(frame, canal, rules, zones=zones, crs=crs, admin=admin)
 
 
 def _print_map_summary(m: Any, output: Path, cdn: bool) -> None:
-    from .map_elements import map_state
+    from geo_guard.maps.elements import map_state
 
     state = map_state(m)
     table = Table(title="地图图层 Map layers")
@@ -720,6 +720,3 @@ def _print_map_summary(m: Any, output: Path, cdn: bool) -> None:
     mode = "links Leaflet from CDNs (needs the network)" if cdn else "works offline"
     console.print(f"map written to [bold]{output.resolve()}[/] ({size:.1f} MB, {mode})")
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -7,7 +7,7 @@ headers for the bureau's analysts.
 
 Examples
 --------
->>> from geo_guard.corridor import analyse_corridor
+>>> from geo_guard.corridor.analysis import analyse_corridor
 >>> result = analyse_corridor(canal, rules, forest)
 >>> gpkg, workbook = write_corridor(result, tmp / "corridor.gpkg")
 >>> gpkg.name, workbook.name
@@ -25,15 +25,15 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from .admin import ADMIN_COLUMNS, admin_join
-from .canal import Canal
-from .io import write_vector_layers
-from .settings import BANK_LEFT, BANK_RIGHT, BANKS
-from .spreadsheets import write_xlsx_sheets
-from .stakes import format_stakes
+from geo_guard.canal.model import Canal
+from geo_guard.canal.stakes import format_stakes
+from geo_guard.io.spreadsheets import write_xlsx_sheets
+from geo_guard.io.vector import write_vector_layers
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, BANKS
+from geo_guard.zones.admin import ADMIN_COLUMNS, admin_join
 
 if TYPE_CHECKING:
-    from .corridor import CorridorResult
+    from geo_guard.corridor.analysis import CorridorResult
 
 ACTION_PLANT = "新建新造"
 ACTION_IMPROVE = "提质改造"

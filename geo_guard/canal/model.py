@@ -35,14 +35,19 @@ import pyproj
 import shapely
 from shapely.geometry import LineString
 
-from ._errors import CanalError
-from ._nearest import nearest_edges
-from ._parallel import chunked
-from .crs import metric_crs_for, with_input_crs
-from .io import read_vector
-from .settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M
-from .stakes import format_stakes, parse_stake
-from .vocabulary import SEGMENT_ATTRIBUTES, canonical_column, is_missing, normalise_value
+from geo_guard._errors import CanalError
+from geo_guard._parallel import chunked
+from geo_guard.canal.nearest import nearest_edges
+from geo_guard.canal.stakes import format_stakes, parse_stake
+from geo_guard.crs import metric_crs_for, with_input_crs
+from geo_guard.io.vector import read_vector
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M
+from geo_guard.vocabulary.columns import (
+    SEGMENT_ATTRIBUTES,
+    canonical_column,
+    is_missing,
+    normalise_value,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from .map_assets import CDN, read_static, script_safe
-from .settings import ZONE_NAMES
-from .source_types import SOURCE_TYPES
+from geo_guard.maps.assets import CDN, read_static, script_safe
+from geo_guard.settings import ZONE_NAMES
+from geo_guard.vocabulary.source_types import SOURCE_TYPES
 
 __all__ = [
     "COLUMN_LABELS",

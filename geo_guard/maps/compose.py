@@ -44,19 +44,19 @@ import geopandas as gpd
 import pandas as pd
 from folium.utilities import JsCode
 
-from ._errors import OptionError
-from .canal import Canal
-from .crs import wgs84_to_gcj02
-from .files import atomic_path
-from .map_assets import CDN, inline_assets
-from .map_elements import (
+from geo_guard._errors import OptionError
+from geo_guard.canal.model import Canal
+from geo_guard.crs import wgs84_to_gcj02
+from geo_guard.io.files import atomic_path
+from geo_guard.maps.assets import CDN, inline_assets
+from geo_guard.maps.elements import (
     LegendElement,
     Script,
     json_for_script,
     map_state,
     minimap_links,
 )
-from .map_layers import (
+from geo_guard.maps.layers import (
     WGS84,
     add_admin,
     add_canal,
@@ -67,8 +67,8 @@ from .map_layers import (
     add_weak_stands,
     add_zones,
 )
-from .rules import ZoneRules
-from .zones import build_zones
+from geo_guard.zones.build import build_zones
+from geo_guard.zones.rules import ZoneRules
 
 __all__ = [
     "BASEMAPS",

@@ -8,7 +8,7 @@ legend section in the map's :class:`~geo_guard.map_elements.MapState`. Call
 Examples
 --------
 >>> from geo_guard import Canal
->>> from geo_guard.maps import make_map
+>>> from geo_guard.maps.compose import make_map
 >>> canal = Canal.from_file("data/boundaries/canal.geojson")
 >>> m = make_map(basemap="none")
 >>> layer = add_canal(m, canal)
@@ -31,9 +31,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._errors import CRSMissingError, OptionError
-from .canal import Canal
-from .map_elements import (
+from geo_guard._errors import CRSMissingError, OptionError
+from geo_guard.canal.model import Canal
+from geo_guard.maps.elements import (
     TYPE_SHAPES,
     DataLayer,
     encode_prepared,
@@ -46,7 +46,7 @@ from .map_elements import (
     shape_svg,
     zone_label,
 )
-from .settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS, ZONE_NAMES
+from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS, ZONE_NAMES
 
 __all__ = [
     "LAYER_KINDS",

@@ -28,15 +28,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import OptionError
-from .canal import Canal
-from .files import atomic_path, safe_filename
-from .map_elements import DataLayer, HtmlBlock, Script, display_strings, json_for_script, map_state
-from .map_layers import SOURCE_NAME_COLUMNS, WGS84, add_sources, placed_sources
-from .maps import add_controls, fit_map, risk_map, save_map
-from .rules import ZoneRules
-from .settings import ZONE_NAMES
-from .zones import build_zones
+from geo_guard._errors import OptionError
+from geo_guard.canal.model import Canal
+from geo_guard.io.files import atomic_path, safe_filename
+from geo_guard.maps.compose import add_controls, fit_map, risk_map, save_map
+from geo_guard.maps.elements import (
+    DataLayer,
+    HtmlBlock,
+    Script,
+    display_strings,
+    json_for_script,
+    map_state,
+)
+from geo_guard.maps.layers import SOURCE_NAME_COLUMNS, WGS84, add_sources, placed_sources
+from geo_guard.settings import ZONE_NAMES
+from geo_guard.zones.build import build_zones
+from geo_guard.zones.rules import ZoneRules
 
 __all__ = ["AREA_COLUMNS", "split_maps"]
 

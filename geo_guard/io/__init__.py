@@ -1,0 +1,22 @@
+"""Files in and out: vector files, tables, spreadsheets, coordinates, atomic writes.
+
+`vector` reads and writes GeoPackage/GeoJSON/Shapefile/GeoParquet through pyogrio (fiona
+optional); `tables` reads CSV/XLSX in any encoding; `coords` finds and parses coordinate
+columns; `spreadsheets` writes CSV/XLSX with formulas neutralised; `files` makes every
+write atomic and every file name safe.
+"""
+
+from geo_guard.io.files import atomic_path, safe_filename
+from geo_guard.io.tables import read_table
+from geo_guard.io.vector import ENGINES, read_vector, write_table, write_vector, write_vector_layers
+
+__all__ = [
+    "ENGINES",
+    "atomic_path",
+    "read_table",
+    "read_vector",
+    "safe_filename",
+    "write_table",
+    "write_vector",
+    "write_vector_layers",
+]
