@@ -13,7 +13,6 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from geo_guard import crs as gcrs
 from geo_guard._errors import CRSError, CRSMissingError, OptionError
 from geo_guard.crs import (
     InputCRS,
@@ -33,6 +32,7 @@ from geo_guard.crs import (
     wgs84_to_gcj02,
     with_input_crs,
 )
+from geo_guard.crs import parse as gcrs_parse
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -423,7 +423,7 @@ def test_to_wgs84_xy_removes_offset(name):
 
 def test_transformers_are_cached():
     a, b = pyproj.CRS.from_epsg(4547), pyproj.CRS.from_epsg(4326)
-    assert gcrs._transformer(a, b) is gcrs._transformer(pyproj.CRS("EPSG:4547"), b)
+    assert gcrs_parse._transformer(a, b) is gcrs_parse._transformer(pyproj.CRS("EPSG:4547"), b)
 
 
 def test_point_transforms_need_a_crs():
