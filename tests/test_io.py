@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import logging
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -265,7 +267,7 @@ def _fail_midway(monkeypatch, owner, name, partial: bytes = b"half-written"):
         Path(target).write_bytes(partial)
         if Path(target).suffix == ".shp":  # a shapefile writer makes several files
             Path(target).with_suffix(".dbf").write_bytes(partial)
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(owner, name, writer)
 
@@ -275,7 +277,7 @@ def test_failed_vector_write_keeps_old_file(tmp_path, sources, monkeypatch, suff
     path = write_vector(sources, tmp_path / f"s{suffix}")
     before = {name: (tmp_path / name).read_bytes() for name in _files(tmp_path)}
     _fail_midway(monkeypatch, gpd.GeoDataFrame, "to_file")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_vector(sources.iloc[:1], path)
     assert {name: (tmp_path / name).read_bytes() for name in _files(tmp_path)} == before
     monkeypatch.undo()
@@ -286,7 +288,7 @@ def test_failed_layers_write_keeps_old_file(tmp_path, sources, monkeypatch):
     path = write_vector_layers({"a": sources}, tmp_path / "z.gpkg")
     before = path.read_bytes()
     _fail_midway(monkeypatch, gpd.GeoDataFrame, "to_file")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_vector_layers({"a": sources, "b": sources}, path)
     assert path.read_bytes() == before
     assert _files(tmp_path) == ["z.gpkg"]
@@ -296,7 +298,7 @@ def test_failed_csv_write_keeps_old_file(tmp_path, monkeypatch):
     path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
     before = path.read_bytes()
     _fail_midway(monkeypatch, pd.DataFrame, "to_csv")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_table(pd.DataFrame({"a": [2]}), path)
     assert path.read_bytes() == before
     assert _files(tmp_path) == ["t.csv"]
@@ -306,7 +308,7 @@ def test_failed_xlsx_write_keeps_old_file(tmp_path, monkeypatch):
     path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.xlsx")
     before = path.read_bytes()
     _fail_midway(monkeypatch, openpyxl.Workbook, "save")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_table(pd.DataFrame({"a": [2]}), path)
     assert path.read_bytes() == before
     assert _files(tmp_path) == ["t.xlsx"]
@@ -621,7 +623,17 @@ def test_safe_filename(name, expected):
 
 
 def test_safe_filename_length():
-    assert safe_filename("南" * 200) == "南" * 80
+    # 80 characters at most: 71, "_" and an 8-digit hash of the whole name, so names that
+    # only differ after the cut stay different.
+    long = safe_filename("南" * 200)
+    assert re.fullmatch(r"南{71}_[0-9a-f]{8}", long)
+    assert safe_filename("南" * 199) != long
+    assert safe_filename("南" * 200) == long  # the same name, the same stem
+    assert re.fullmatch(r"a{71}_[0-9a-f]{8}", safe_filename("a" * 100))  # 80 characters
+    rare = safe_filename("𠀀" * 100)  # 4 bytes each (CJK extension B, GB18030 rare names)
+    assert len(rare.encode()) <= 240 and rare.startswith("𠀀" * 57)  # 240 bytes at most
+    assert len(safe_filename("南" * 100, max_bytes=30).encode()) <= 30
+    assert safe_filename("南" * 80) == "南" * 80  # fits: unchanged
     assert safe_filename("abcdef", max_length=3) == "abc"
     assert safe_filename("CON", max_length=3) == "_CO"
     with pytest.raises(OptionError, match=r"max_length must be at least 1"):

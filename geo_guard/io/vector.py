@@ -19,11 +19,11 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import logging
 import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -41,11 +41,13 @@ from geo_guard.io.files import (
     check_target,
     output_target,
     replace_file,
+    temp_sibling,
+    write_error,
 )
 from geo_guard.io.spreadsheets import (
     is_geometry_column,
-    spreadsheet_frame,
     wkt_text,
+    write_csv,
     write_xlsx_sheets,
 )
 
@@ -340,6 +342,49 @@ def _extra_geometries_to_wkt(gdf: gpd.GeoDataFrame, target: Path) -> gpd.GeoData
     return gdf
 
 
+_NUL = "\x00"
+_NUL_SHOWN = "\\x00"  # the four characters \x00
+
+
+def _nul_free(gdf: gpd.GeoDataFrame, target: Path) -> gpd.GeoDataFrame:
+    """GDAL keeps text as C strings, cut at a NUL character: write NUL as the text ``\x00``.
+
+    Every other character, control characters included, goes through GeoPackage, GeoJSON
+    and Shapefile unchanged; only NUL would silently cut the rest of the value away.
+    """
+    changed: list[str] = []
+    out = gdf
+    for i, column in enumerate(gdf.columns):
+        values = gdf.iloc[:, i]
+        if is_geometry_column(values) or not (
+            pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)
+        ):
+            continue
+        has_nul = values.map(lambda v: isinstance(v, str) and _NUL in v).to_numpy(dtype=bool)
+        if not has_nul.any():
+            continue
+        if out is gdf:
+            out = gdf.copy()
+        fixed = values.astype(object).copy()
+        fixed[has_nul] = [v.replace(_NUL, _NUL_SHOWN) for v in values[has_nul]]
+        out.isetitem(i, fixed)
+        changed.append(f"{column} ({int(has_nul.sum())})")
+    names = [c.replace(_NUL, _NUL_SHOWN) if isinstance(c, str) else c for c in out.columns]
+    if names != list(out.columns):
+        out = out.copy() if out is gdf else out
+        out.columns = names
+        changed.append("column names")
+    if changed:
+        logger.warning(
+            "%s: text with NUL characters (which %s cannot hold) written with \\x00 in their "
+            "place: %s; write .csv or .parquet to keep them",
+            target.name,
+            target.suffix.lstrip(".").upper() or "GDAL",
+            name_list(changed),
+        )
+    return out
+
+
 def _utf8_prefix(text: str, max_bytes: int) -> str:
     """Longest prefix of ``text`` that fits ``max_bytes`` in UTF-8, never splitting a character."""
     return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
@@ -402,6 +447,8 @@ def _to_file(
         try:
             gdf.to_file(temp, driver=driver, engine=engine, **options)
         except _gdal_errors(engine) as err:
+            if "No space left" in str(err) or "disk is full" in str(err):
+                raise write_error(OSError(errno.ENOSPC, "No space left on device"), target) from err
             fix = "check the layer name, column names and geometries"
             if driver != "GPKG":
                 fix += ", or write .gpkg instead"
@@ -432,7 +479,11 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, target: Path, engine: str) -> None:
         )
     # A shapefile is several files: write them all into a temporary folder next to the
     # target, then move each into place, the .shp last (it is what readers open first).
-    workdir = Path(tempfile.mkdtemp(prefix=f".{target.stem}.tmp-", dir=target.parent))
+    workdir = temp_sibling(target)
+    try:
+        workdir.mkdir()
+    except OSError as err:
+        raise write_error(err, target) from err
     try:
         _to_file(gdf, workdir / target.name, target, driver="ESRI Shapefile", engine=engine)
         parts = sorted(workdir.iterdir(), key=lambda p: p.suffix.lower() == ".shp")
@@ -444,6 +495,8 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, target: Path, engine: str) -> None:
                 old.unlink()
         for part in parts:
             replace_file(part, target.with_name(part.name))
+    except OSError as err:
+        raise write_error(err, target) from err
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -521,7 +574,7 @@ def write_vector(
             gdf.to_parquet(temp)
     else:
         driver = VECTOR_DRIVERS[suffix]
-        gdf = _extra_geometries_to_wkt(gdf, target)
+        gdf = _nul_free(_extra_geometries_to_wkt(gdf, target), target)
         if driver == "ESRI Shapefile":
             _write_shapefile(gdf, target, engine)
         else:
@@ -604,7 +657,7 @@ def write_vector_layers(
             )
         seen[key] = name
         frame = _require_geometry(gdf, target, what=f"layer '{name}'")
-        frames[name] = _extra_geometries_to_wkt(frame, target)
+        frames[name] = _nul_free(_extra_geometries_to_wkt(frame, target), target)
     with atomic_path(target) as temp:
         for name, frame in frames.items():
             _to_file(frame, temp, target, driver="GPKG", engine=engine, layer=name)
@@ -676,9 +729,7 @@ def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1")
         raise OutputError(f"{target.name}: unknown output type '{suffix}'; {_TABLE_TYPES}")
     check_target(target)
     if suffix == ".csv":
-        frame = spreadsheet_frame(df)
-        with atomic_path(target) as temp:
-            frame.to_csv(temp, index=False, encoding="utf-8-sig")
+        write_csv(df, target)
     elif suffix == ".xlsx":
         write_xlsx_sheets({sheet_name: df}, target)
     else:
