@@ -4,7 +4,9 @@ Every input row comes out once, in input order, with its columns kept and these 
 ``zone``, ``zone_level``, ``distance_m`` (to the centerline), ``chainage_m``, ``stake``,
 ``bank``, ``segment_id``, WGS84 ``lon``/``lat``, ``source_type`` (the seed's category),
 ``status`` (``ok``/``invalid``) and ``reason``; ``township``/``village`` with an admin layer.
-An input column whose name clashes with one of these is kept as ``<name>_input``.
+An input column whose name clashes with one of these, or with the Chinese header a
+spreadsheet gives one of them (:data:`CHINESE_HEADERS`: 保护区, 状态, 桩号, 岸别 …), is
+kept as ``<name>_input``, so the added column keeps its name in every output.
 
 Zones are tested strictest first and a point on a boundary counts as inside, so **a point
 exactly on the line between two zones belongs to the stricter zone**. Lines and polygons
@@ -45,6 +47,7 @@ from geo_guard._parallel import chunked
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.crs import with_input_crs
+from geo_guard.io import ROW_NOTES
 from geo_guard.io.coords import coordinates_from_table
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from geo_guard.vocabulary.columns import find_column
@@ -69,6 +72,17 @@ ADDED_COLUMNS = (
     "status",
     "reason",
 )
+
+#: Chinese headers of the added columns in spreadsheets (the users read them); vector
+#: outputs keep the English data contract.
+CHINESE_HEADERS = {
+    "zone": "保护区", "zone_level": "级别", "distance_m": "距中心线(m)",
+    "chainage_m": "里程(m)", "stake": "桩号", "bank": "岸别", "segment_id": "渠段",
+    "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "source_type": "风险源类型(归类)",
+    "status": "状态", "reason": "说明", "township": "乡镇(街道)", "village": "行政村",
+    "inside_L0": "管理范围内(m或m²)", "inside_L1": "一级保护区内(m或m²)",
+    "inside_L2": "二级保护区内(m或m²)", "inside_L3": "准保护区内(m或m²)",
+}
 
 #: Headers that hold the risk-source type, best first.
 TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type")
@@ -234,7 +248,9 @@ def classify(
         frame, placed = _place_features(sources, canal, index, crs)
     else:
         frame, placed = _place_table(sources, canal, index, crs, lon_col, lat_col)
-    out = _rename_clashes(frame)
+    _add_row_notes(placed["reason"], sources)
+    renamed = _clash_names(frame)
+    out = _rename_clashes(frame, renamed)
     for column, values in placed.items():
         out[column] = values
     out["source_type"] = _source_types(sources, type_col)
@@ -249,7 +265,7 @@ def classify(
         if isinstance(frame, gpd.GeoDataFrame)
         else list(frame.columns)
     )
-    ordered = [f"{c}_input" if c in ADDED_COLUMNS + ADMIN_COLUMNS else c for c in ordered]
+    ordered = [renamed.get(c, c) for c in ordered]
     extra = [c for c in out.columns if c.startswith("inside_L")]
     admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
     columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
@@ -423,9 +439,38 @@ def _flag_far(placed: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------ columns
-def _rename_clashes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    names = set(ADDED_COLUMNS + ADMIN_COLUMNS)
-    renamed = {c: f"{c}_input" for c in frame.columns if c in names and c != frame.geometry.name}
+def _clash_names(frame: gpd.GeoDataFrame) -> dict[Any, str]:
+    """Input columns named like an added column (English or its Chinese header) -> new name.
+
+    ``<name>_input``, or ``<name>_input2`` ... when the input has that name too.
+    """
+    added = {*ADDED_COLUMNS, *ADMIN_COLUMNS, *CHINESE_HEADERS, *CHINESE_HEADERS.values()}
+    taken = {str(c) for c in frame.columns} | added
+    renamed: dict[Any, str] = {}
+    for column in frame.columns:
+        if column == frame.geometry.name or str(column) not in added:
+            continue
+        candidate, number = f"{column}_input", 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{column}_input{number}"
+        taken.add(candidate)
+        renamed[column] = candidate
+    return renamed
+
+
+def _add_row_notes(reason: np.ndarray, sources: pd.DataFrame) -> None:
+    """Append the notes :func:`~geo_guard.io.read_table` left on rows (by index label)."""
+    notes = sources.attrs.get(ROW_NOTES)
+    if not notes:
+        return
+    for i, label in enumerate(sources.index):
+        note = notes.get(label)
+        if note:
+            reason[i] = f"{reason[i]}; {note}" if reason[i] else note
+
+
+def _rename_clashes(frame: gpd.GeoDataFrame, renamed: dict[Any, str]) -> gpd.GeoDataFrame:
     out = frame.rename(columns=renamed)
     if frame.geometry.name != "geometry":
         out = out.rename_geometry("geometry")

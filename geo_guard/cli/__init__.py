@@ -26,6 +26,7 @@ from rich.table import Table
 from geo_guard import __version__
 from geo_guard._errors import GeoGuardError, OptionError
 from geo_guard.canal.model import Canal
+from geo_guard.classification import CHINESE_HEADERS as _CLASSIFY_HEADERS
 from geo_guard.io.vector import ENGINES, read_vector, write_vector, write_vector_layers
 from geo_guard.settings import ZONE_NAMES
 from geo_guard.zones.build import build_zones, dissolve_zones
@@ -318,15 +319,9 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 
-#: Chinese headers for spreadsheets (the users read them); vector outputs keep the contract.
-CHINESE_HEADERS = {
-    "zone": "保护区", "zone_level": "级别", "distance_m": "距中心线(m)",
-    "chainage_m": "里程(m)", "stake": "桩号", "bank": "岸别", "segment_id": "渠段",
-    "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "source_type": "风险源类型(归类)",
-    "status": "状态", "reason": "说明", "township": "乡镇(街道)", "village": "行政村",
-    "inside_L0": "管理范围内(m或m²)", "inside_L1": "一级保护区内(m或m²)",
-    "inside_L2": "二级保护区内(m或m²)", "inside_L3": "准保护区内(m或m²)",
-}
+#: Chinese headers for spreadsheets, defined beside the columns they name (classify keeps
+#: an input column named like one of them apart, as ``<name>_input``).
+CHINESE_HEADERS = _CLASSIFY_HEADERS
 
 
 @main.command()

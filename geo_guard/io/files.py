@@ -333,9 +333,9 @@ def safe_filename(name: str, *, max_length: int = 80, max_bytes: int = 240) -> s
 
     The result has at most ``max_length`` characters and ``max_bytes`` bytes in UTF-8
     (file systems allow 255 bytes per name and a Chinese character takes 3: the defaults
-    keep 80 Chinese characters and leave room for an extension and a ``-2``). A longer name is cut on a character
-    boundary and ends with ``_`` and 8 hex digits of a hash of the whole name, so two long
-    names that start alike still get different stems.
+    keep 80 Chinese characters and leave room for an extension and a ``-2``). A longer
+    name is cut on a character boundary and ends with ``_`` and 8 hex digits of a hash of
+    the whole name, so two long names that start alike still get different stems.
 
     Parameters
     ----------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import logging
 import math
 import numbers
@@ -406,6 +407,10 @@ def write_xlsx_sheets(
         frame = spreadsheet_frame(df, max_wkt_chars=_XLSX_MAX_CHARS)
         _check_sheet_size(target, name, 0, frame.shape[1])  # a named index adds columns
         _fill_sheet(ws, frame, titles.get(name))
+    # Zip in memory, then write once: openpyxl leaves its zip file open when the disk fills
+    # up, and its clean-up at exit would print a traceback.
+    buffer = io.BytesIO()
+    workbook.save(buffer)
     with atomic_path(target) as temp:
-        workbook.save(temp)
+        temp.write_bytes(buffer.getbuffer())
     return target

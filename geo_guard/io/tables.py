@@ -42,8 +42,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEPARATORS = ("\t", ";", ",", "|")
 # Rows above the header that hold a title ("附件2 …问题清单") are skipped; look this far.
 _TITLE_ROWS_MAX = 10
-#: ``DataFrame.attrs`` key of :func:`read_table`: row position -> a note on that row (a
-#: line in another encoding), for callers that report a reason per row.
+#: ``DataFrame.attrs`` key of :func:`read_table`: row label -> a note on that row (a line
+#: in another encoding), for callers that report a reason per row (classify does).
 ROW_NOTES = "row_notes"
 
 # The csv module refuses fields over 131,072 characters by default, pandas reads any; a
@@ -265,11 +265,13 @@ def _excel_header(values: list[object]) -> list[str]:
 
 def _unescape_cells(cells: NDArray[np.object_]) -> NDArray[np.object_]:
     """Excel writes control characters in a cell as ``_x0001_``; openpyxl leaves them so."""
-    flat = cells.reshape(-1)
-    for i, value in enumerate(flat):
-        if isinstance(value, str) and "_x" in value:
-            flat[i] = xlsx_unescape(value)
-    return cells
+    flat = cells.ravel()
+    escaped = np.fromiter((isinstance(v, str) and "_x" in v for v in flat), bool, len(flat))
+    if not escaped.any():
+        return cells
+    flat = flat.copy()
+    flat[escaped] = [xlsx_unescape(v) for v in flat[escaped]]
+    return flat.reshape(cells.shape)
 
 
 def _read_excel_table(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
@@ -357,13 +359,17 @@ def read_table(
         numbers, empty cells are ``""``. A title row above the header (one filled cell, as
         in "附件2 问题点位清单") is skipped; so are trailing all-empty rows, all-empty
         unnamed columns and blank lines of text files (none of them is a record). Every
-        other row is kept, empty or not. The index is 0..n-1 in file order.
+        other row is kept, empty or not. The index is 0..n-1 in file order. Empty fields
+        beyond the header are ignored. A text file mixing UTF-8 and GB18030 (GBK) lines is
+        decoded line by line, with a logged warning naming the lines in the minority
+        encoding and ``attrs[ROW_NOTES]`` a note per row holding one (classify appends it
+        to the row's reason). XLSX cell text has Excel's ``_x0001_`` escapes undone.
 
     Raises
     ------
     InputFileError
         Missing, empty or unreadable file, old ``.xls``, unknown sheet (the sheets are
-        listed), a line with more fields than the header.
+        listed), a line with more filled fields than the header (the line is named).
     OptionError
         Unknown encoding name.
 
@@ -405,6 +411,12 @@ def read_table(
         )
     if sheet is not None:
         logger.warning("%s: --sheet is ignored for text files", name)
-    return _tidy(_read_text_table(data, name, encoding))
+    table = _read_text_table(data, name, encoding)
+    notes = table.attrs.get(ROW_NOTES)
+    table = _tidy(table)
+    table.attrs.clear()
+    if notes:  # _tidy drops trailing empty rows only: positions (= labels) still match
+        table.attrs[ROW_NOTES] = {row: note for row, note in notes.items() if row < len(table)}
+    return table
 
 

@@ -440,6 +440,10 @@ def _to_file(
         options["SPATIAL_INDEX"] = "NO"
     if driver == "ESRI Shapefile":
         options["encoding"] = "UTF-8"  # GDAL then writes a .cpg saying UTF-8
+    if driver == "GeoJSON":
+        # Text that looks like JSON ("[[0]]", "{...}") stays a string, not a JSON array or
+        # object with its spacing changed (GDAL >= 3.8; older versions ignore the option).
+        options["AUTODETECT_JSON_STRINGS"] = "NO"
     if layer is not None:
         options["layer"] = layer
     with warnings.catch_warnings(record=True) as caught:
