@@ -268,3 +268,36 @@ def test_huge_fields_through_every_format(tmp_path: Path) -> None:
     for suffix in (".gpkg", ".geojson", ".parquet"):
         path = write_vector(_geo(frame["名称"].tolist()), tmp_path / f"t{suffix}")
         assert read_vector(path)["名称"].tolist() == frame["名称"].tolist()
+
+
+# Common characters (GBK holds them all); five or more per line: a line of one or two GBK
+# characters can also be valid UTF-8 by chance (measured: 0.4% of two-character lines), and
+# is then read as UTF-8 with a warning naming it.
+_HANZI = st.sampled_from([chr(c) for c in range(0x4E00, 0x9FA6) if chr(c).isprintable()]).filter(
+    lambda c: c.encode("gbk", errors="ignore") != b""
+)
+_line = st.builds(
+    lambda text, n: f"{text},{n}", st.text(_HANZI, min_size=5, max_size=12), st.integers(0, 999)
+)
+
+
+@FUZZ
+@given(lines=st.lists(st.tuples(_line, st.booleans()), min_size=1, max_size=8))
+def test_mixed_encodings_decode_line_by_line(lines: list[tuple[str, bool]]) -> None:
+    from geo_guard.io.encoding import decode_text
+
+    data = b"".join((t + "\n").encode("gbk" if gbk else "utf-8") for t, gbk in lines)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:  # GBK that is valid UTF-8 throughout ("一" is D2 BB, "һ" in UTF-8) reads as UTF-8
+        assume(not any(gbk for _, gbk in lines))
+    decoded = decode_text(data, "t.csv")
+    assert decoded.text == "".join(t + "\n" for t, _ in lines)
+    gbk = [i + 1 for i, (_, is_gbk) in enumerate(lines) if is_gbk]
+    utf8 = [i + 1 for i, (_, is_gbk) in enumerate(lines) if not is_gbk]
+    if gbk and utf8:  # mixed: the minority's lines are named
+        assert decoded.other_lines == tuple(gbk if len(utf8) >= len(gbk) else utf8)
+    else:
+        assert decoded.other_lines == ()
