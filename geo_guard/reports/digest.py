@@ -44,6 +44,7 @@ __all__ = [
     "WeeklyDigest",
     "check_problems",
     "count_table",
+    "place_names",
     "plain_text",
     "problem_points",
     "report_week",
@@ -273,6 +274,20 @@ def zone_names(frame: pd.DataFrame) -> pd.Series:
         named = levels.map(lambda v: ZONE_NAMES.get(int(v), "") if pd.notna(v) else "")
         zone = zone.where(zone != "", named)
     return zone
+
+
+def place_names(frame: pd.DataFrame) -> pd.Series:
+    """Each problem's place: township and village, e.g. ``示意镇甲 甲一村``.
+
+    Examples
+    --------
+    >>> place_names(pd.DataFrame({"township": ["示意镇甲", None], "village": ["甲一村", "乙村"]})
+    ...             ).tolist()
+    ['示意镇甲 甲一村', '乙村']
+    """
+    parts = [frame[c].map(plain_text) if c in frame.columns
+             else pd.Series("", index=frame.index) for c in ("township", "village")]
+    return (parts[0] + " " + parts[1]).str.strip()
 
 
 def _flags(frame: pd.DataFrame, end: dt.date) -> tuple[pd.Series, pd.Series]:

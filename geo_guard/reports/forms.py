@@ -55,7 +55,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from geo_guard._errors import OptionError, OutputError
 from geo_guard.io import atomic_path
 from geo_guard.io.spreadsheets import escape_formula
-from geo_guard.reports.digest import plain_text, check_problems, chinese_date, zone_names
+from geo_guard.reports.digest import check_problems, chinese_date, plain_text, zone_names
 
 __all__ = [
     "FORMS",
