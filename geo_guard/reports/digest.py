@@ -134,7 +134,10 @@ def report_week(as_of: dt.date | None = None) -> ReportWeek:
     >>> week.start, week.end, week.label
     (datetime.date(2021, 10, 8), datetime.date(2021, 10, 14), '2021年10月8日—2021年10月14日')
     """
-    day = _as_date(as_of) if as_of is not None else dt.date.today()
+    try:
+        day = _as_date(as_of) if as_of is not None else dt.date.today()
+    except ValueError:
+        day = None
     if day is None:
         raise OptionError(f"as_of {as_of!r} is not a date; give one like 2021-10-14")
     end = day - dt.timedelta(days=(day.weekday() - 3) % 7)  # Monday is 0, Thursday 3
