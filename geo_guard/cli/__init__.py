@@ -28,6 +28,7 @@ from geo_guard._errors import GeoGuardError, OptionError
 from geo_guard.canal.model import Canal
 from geo_guard.io.vector import ENGINES, read_vector, write_vector, write_vector_layers
 from geo_guard.settings import ZONE_NAMES
+from geo_guard.vocabulary.headers import english_headers
 from geo_guard.zones.build import build_zones, dissolve_zones
 from geo_guard.zones.rules import load_rules
 
@@ -318,17 +319,6 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 
-#: Chinese headers for spreadsheets (the users read them); vector outputs keep the contract.
-CHINESE_HEADERS = {
-    "zone": "保护区", "zone_level": "级别", "distance_m": "距中心线(m)",
-    "chainage_m": "里程(m)", "stake": "桩号", "bank": "岸别", "segment_id": "渠段",
-    "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "source_type": "风险源类型(归类)",
-    "status": "状态", "reason": "说明", "township": "乡镇(街道)", "village": "行政村",
-    "inside_L0": "管理范围内(m或m²)", "inside_L1": "一级保护区内(m或m²)",
-    "inside_L2": "二级保护区内(m或m²)", "inside_L3": "准保护区内(m或m²)",
-}
-
-
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @_canal_options(crs_flags=("--canal-crs",))
@@ -377,9 +367,10 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
     from geo_guard.classification.core import classify as classify_sources
     from geo_guard.classification.core import summarise
     from geo_guard.io.tables import read_table
+    from geo_guard.reports.classification import OUTPUT_SUFFIXES, write_classified
 
     suffix = output.suffix.lower()
-    if suffix not in {".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet", ".shp"}:
+    if suffix not in OUTPUT_SUFFIXES:  # before the work, not after it
         raise OptionError(f"{output.name}: unknown output type '{suffix}'; use .csv, .xlsx, "
                           ".gpkg, .geojson, .shp or .parquet")
     rules = load_rules(rules_path) if zones_path is None else None
@@ -396,36 +387,10 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
                               lon_col=lon_col, lat_col=lat_col, type_col=type_col, admin=admin,
                               ends=ends)
     summary = summarise(result)
-    _write_classified(result, summary, output, is_table=is_table, headers=headers,
-                      engine=engine)
+    write_classified(result, output, headers=headers, keep_geometry=not is_table,
+                     engine=engine, summary=summary)
     _print_classify_summary(result, summary)
     console.print(f"{len(result)} rows written to [bold]{output}[/]")
-
-
-def _write_classified(result: Any, summary: dict[str, Any], output: Path, *, is_table: bool,
-                      headers: str, engine: str) -> None:
-    import pandas as pd
-
-    from geo_guard.io.spreadsheets import write_xlsx_sheets
-    from geo_guard.io.vector import write_table
-
-    suffix = output.suffix.lower()
-    if suffix not in {".csv", ".xlsx"}:
-        write_vector(result, output, engine=engine) if suffix != ".parquet" else write_table(
-            result, output)
-        return
-    table = pd.DataFrame(result.drop(columns="geometry")) if is_table else result
-    if headers == "zh":
-        table = table.rename(columns=CHINESE_HEADERS)
-    if suffix == ".csv":
-        write_table(table, output)
-        return
-    by_zone = summary["zone"].rename(columns={"zone_level": "级别", "zone": "保护区",
-                                              "rows": "点位数"})
-    by_type = summary["source_type"].rename(columns={"source_type": "风险源类型", "rows": "点位数"})
-    invalid = summary["invalid"].rename(columns={"row": "行号", "reason": "说明"})
-    write_xlsx_sheets({"分类结果": table, "按保护区统计": by_zone, "按类型统计": by_type,
-                       "无效行": invalid}, output)
 
 
 def _print_classify_summary(result: Any, summary: dict[str, Any]) -> None:
@@ -499,7 +464,7 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
           --admin data/boundaries/villages.geojson -o out/corridor.gpkg
     """
     from geo_guard.corridor.analysis import analyse_corridor
-    from geo_guard.corridor.report import write_corridor
+    from geo_guard.reports.corridor import write_corridor
 
     if output.suffix.lower() != ".gpkg":
         raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
@@ -520,7 +485,7 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
 
 
 def _print_corridor_summary(result: Any) -> None:
-    from geo_guard.corridor.report import bank_totals
+    from geo_guard.reports.corridor import bank_totals
 
     table = Table(title="生态廊道 Ecological corridor (面积 ha)")
     for header in ("岸别", "林带", "林地", "覆盖率", "断档", "断档长度", "待造林", "提质改造"):
@@ -687,9 +652,8 @@ def _map_sources(path: Path, engine: str, canal: Canal | None, rules: Any, zones
                  admin: Any, crs: str | None) -> Any:
     """Risk sources ready for the map: classified output as is, a raw list classified."""
     frame = _read_any(path, engine)
-    chinese = {v: k for k, v in CHINESE_HEADERS.items()}
     if {"经度(WGS84)", "纬度(WGS84)", "级别"} <= set(map(str, frame.columns)):
-        frame = frame.rename(columns=chinese)  # classify's Chinese headers, back to the contract
+        frame = english_headers(frame)  # classify's Chinese headers, back to the contract
     if {"lon", "lat", "zone_level"} <= set(map(str, frame.columns)):
         return frame
     if canal is None or (rules is None and zones is None):
