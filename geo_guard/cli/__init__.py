@@ -19,6 +19,7 @@ import click
 from geo_guard import __version__
 from geo_guard.cli.classify import classify
 from geo_guard.cli.common import GeoGuardGroup, console, setup_logging
+from geo_guard.cli.convert import convert
 from geo_guard.cli.corridor import corridor
 from geo_guard.cli.map import map_command
 from geo_guard.cli.zones import zones
@@ -42,6 +43,7 @@ def main(verbose: int, quiet: bool) -> None:
                  bank (左岸/右岸), township (乡镇) for every row
       corridor   find gaps (断档) and weak stands of the ecological corridor (生态廊道)
       map        write an interactive HTML map (交互地图) for analysts and inspectors
+      convert    convert coordinate lists between WGS84, CGCS2000, GCJ-02, BD-09 (坐标转换)
     Run `geo-guard COMMAND --help` for a command's options and an example.
     """
     setup_logging(verbose, quiet)
@@ -49,5 +51,5 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 # One module per command; each is a plain click command registered here.
-for command in (zones, classify, corridor, map_command):
+for command in (zones, classify, corridor, map_command, convert):
     main.add_command(command)

@@ -38,7 +38,8 @@ from geo_guard.zones.rules import load_rules
               help="Column headers of .csv/.xlsx output: Chinese for reading, English (the data "
               "contract) for scripts. Vector outputs always use English.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Output by extension: .csv (UTF-8 with BOM), .xlsx, .gpkg, .geojson, .parquet.")
+              help="Output by extension: .csv (UTF-8 with BOM), .xlsx, .gpkg, .geojson, .parquet, "
+              ".kml/.kmz (奥维互动地图, Google Earth).")
 def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | None,
              metric_crs: str | None, reverse: bool, chainage_start: float | None, engine: str,
              zones_path: Path | None, points_crs: str | None, admin_path: Path | None,

@@ -11,10 +11,13 @@ from rich.table import Table
 from geo_guard._errors import OptionError
 from geo_guard.canal.model import Canal
 from geo_guard.cli.common import CRS_HELP, canal_options, console, load_canal
+from geo_guard.io.kml import write_kml
 from geo_guard.io.vector import read_vector, write_vector, write_vector_layers
 from geo_guard.settings import ZONE_NAMES
 from geo_guard.zones.build import build_zones, dissolve_zones
 from geo_guard.zones.rules import load_rules
+
+ZONE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".kml", ".kmz")
 
 
 @click.command()
@@ -37,7 +40,8 @@ from geo_guard.zones.rules import load_rules
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output: .gpkg (layers zones, zones_dissolved, centerline), .geojson or .shp.",
+    help="Output: .gpkg (layers zones, zones_dissolved, centerline), .geojson, .shp, "
+    "or .kml/.kmz (for 奥维互动地图 / Google Earth).",
 )
 def zones(
     canal_path: Path,
@@ -63,6 +67,9 @@ def zones(
           --rules data/boundaries/zone_rules.example.toml \\
           --clip data/boundaries/study_area.geojson -o out/zones.gpkg
     """
+    if output.suffix.lower() not in ZONE_SUFFIXES:
+        raise OptionError(f"{output.name}: zones are written as .gpkg, .geojson, .shp, .kml "
+                          "or .kmz")
     rules = load_rules(rules_path)
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     clip = read_vector(clip_path, engine=engine) if clip_path else None
@@ -82,8 +89,9 @@ def zones(
         write_vector(
             dissolved, output.with_name(f"{output.stem}_dissolved{output.suffix}"), engine=engine
         )
-    else:
-        raise OptionError(f"{output.name}: zones are written as .gpkg, .geojson or .shp")
+    else:  # .kml / .kmz, checked before the work
+        write_kml({"保护区": pieces, "总干渠中心线": centerline}, output,
+                  title="南水北调中线总干渠 饮用水水源保护区")
     _print_zone_summary(pieces, canal)
     if rules.note:
         console.print(f"[dim]{rules.note}[/]")
