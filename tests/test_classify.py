@@ -280,3 +280,15 @@ def test_real_centerline_classification() -> None:
     assert out["chainage_m"].iloc[0] == pytest.approx(0, abs=0.01)
     assert out["zone_level"].iloc[0] == 0 and out["distance_m"].iloc[0] < 0.01
     assert out["segment_id"].iloc[0] == canal.segments["segment_id"].iloc[0]
+
+
+def test_zone_levels_read_numbers_and_names_under_any_header() -> None:
+    """One reader for zones files: a 级别 column holding 一级/二级 works for classify and maps
+    alike (they used to disagree)."""
+    from geo_guard.vocabulary.zone_levels import zone_levels
+
+    table = pd.DataFrame({"级别": ["一级", "二级保护区", 3, "0", "准保护区"]})
+    assert zone_levels(table).tolist() == [1, 2, 3, 0, 3]
+    assert zone_levels(pd.DataFrame({"zone": ["一级保护区", "管理范围"]})).tolist() == [1, 0]
+    with pytest.raises(InputFileError, match=r"rows \[1\]"):
+        zone_levels(pd.DataFrame({"zone_level": [1, 7]}))
