@@ -109,14 +109,14 @@ def ledger_problems() -> gpd.GeoDataFrame:
 
 
 def ledger_events() -> pd.DataFrame:
-    """Events around the week: four inside it (交办 ×2, 整改, 销号), two outside."""
+    """Events around the week: four inside it (交办 ×2, 整改完成, 销号), two outside."""
     rows = [
         (1, 4, "2021-10-07 18:00", "退回"),      # the day before the week
         (2, 2, "2021-10-08 00:00", "交办"),      # first minute of the week
         (3, 1, "2021-10-11 09:30", "交办"),
-        (4, 4, "2021-10-12 16:00", "整改"),
+        (4, 4, "2021-10-12 16:00", "整改完成"),
         (5, 5, "2021-10-14 23:59", "销号"),      # last minute of the week
-        (6, 7, "2021-10-15 08:00", "发现"),      # the day after
+        (6, 7, "2021-10-15 08:00", "登记"),      # the day after
     ]
     return pd.DataFrame({
         "event_id": [r[0] for r in rows], "problem_id": [r[1] for r in rows],
