@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "problems_map": "weekly_map",
     "write_problems_map": "weekly_map",
     "WEEKLY_FILES": "weekly_report",
+    "write_weekly_files": "weekly_report",
     "write_weekly_report": "weekly_report",
 }
 

@@ -33,7 +33,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo_guard.reports.digest import chinese_date, weekly_digest
+from geo_guard.reports.digest import WeeklyDigest, chinese_date, weekly_digest
 from geo_guard.reports.forms import (
     attachment2_workbook,
     attachment3_workbook,
@@ -44,7 +44,7 @@ from geo_guard.reports.forms import (
 from geo_guard.reports.weekly import REPORT_TITLE, write_weekly_docx
 from geo_guard.reports.weekly_map import write_problems_map
 
-__all__ = ["WEEKLY_FILES", "write_weekly_report"]
+__all__ = ["WEEKLY_FILES", "write_weekly_files", "write_weekly_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +91,23 @@ def write_weekly_report(problems: pd.DataFrame, events: pd.DataFrame | None, as_
     list of pathlib.Path
         附件2.xlsx, 附件3.xlsx, 附件4.xlsx, 周报.docx, 周报.html.
     """
-    folder = output_folder(out_dir)
     digest = weekly_digest(problems, events, as_of, unit=unit)
-    week_end = digest.week.end
+    return write_weekly_files(digest, out_dir, canal=canal, zones=zones, basemap=basemap,
+                              tianditu_key=tianditu_key)
+
+
+def write_weekly_files(digest: WeeklyDigest, out_dir: PathLike, *, canal: Any = None,
+                       zones: gpd.GeoDataFrame | None = None, basemap: str = "osm",
+                       tianditu_key: str | None = None) -> list[Path]:
+    """Write the files of :func:`write_weekly_report` from a digest already made.
+
+    Returns
+    -------
+    list of pathlib.Path
+        附件2.xlsx, 附件3.xlsx, 附件4.xlsx, 周报.docx, 周报.html.
+    """
+    folder = output_folder(out_dir)
+    week_end, unit = digest.week.end, digest.unit
     forms = {"附件2.xlsx": attachment2_workbook, "附件3.xlsx": attachment3_workbook,
              "附件4.xlsx": attachment4_workbook}
     paths = [save_workbook(build(digest.problems, unit=unit, filled_on=week_end), folder / name)
