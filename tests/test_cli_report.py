@@ -122,8 +122,10 @@ def test_weekly_report_from_a_real_ledger(tmp_path: Path) -> None:
     led.assign([first], person="王某", deadline=dt.date(2021, 10, 10), unit="示意镇甲",
                measure="清理", at=at("09-21"))
     led.progress(first, "已清理粪污50%", at=at("10-09"))
-    led.assign([second], person="李某", deadline=dt.date(2021, 10, 31), at=at("10-11"))
-    led.assign([fourth, fifth], person="赵某", deadline=dt.date(2021, 10, 20), at=at("10-07"))
+    led.assign([second], person="李某", deadline=dt.date(2021, 10, 31), unit="示意镇甲",
+               measure="封堵", at=at("10-11"))
+    led.assign([fourth, fifth], person="赵某", deadline=dt.date(2021, 10, 20), unit="示意镇乙",
+               measure="拆除", at=at("10-07"))
     led.done(fourth, "已拆除", at=at("10-12"))
     led.done(fifth, "已清运", at=at("10-13"))
     led.close(fifth, "复核通过", at=at("10-14"))
@@ -141,4 +143,6 @@ def test_weekly_report_from_a_real_ledger(tmp_path: Path) -> None:
                              "六、临期问题（0个）"]
     ws = openpyxl.load_workbook(out / "附件4.xlsx").active
     progress = [ws.cell(row=r, column=8).value for r in range(5, 10)]
-    assert "整改中：已清理粪污50%（超期）" in progress and "已销号" in progress
+    # ledger ids follow registration, oldest finding first: 5, 1, 4, 2, 3
+    assert progress == ["已销号：复核通过", "整改中：已清理粪污50%（超期）", "已整改：已拆除",
+                        "已交办", "待交办"]
