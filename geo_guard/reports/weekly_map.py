@@ -47,6 +47,7 @@ PathLike = str | os.PathLike[str]
 #: Ledger columns shown in a problem's popup, under their Chinese names, in this order.
 POPUP_COLUMNS: dict[str, str] = {
     "problem_id": "编号",
+    "name": "名称",
     "township": "乡镇（街道）",
     "village": "行政村",
     "source_type": "风险源类型",
