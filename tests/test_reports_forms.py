@@ -278,9 +278,12 @@ def test_dates_are_dates_shown_in_chinese(weekly: dict[str, Path]) -> None:
 
 def test_empty_selection_reads_none_and_contacts_stay_text(tmp_path: Path) -> None:
     problems = ledger_problems()
-    township_only = problems[problems["origin"] == "属地排查"]
+    township_only = problems[problems["origin"] == "排查"]
     ws = attachment3_workbook(township_only).active
     assert [c.value for c in ws[5]][:2] == [None, "无"] and ws.max_row == 5
+    for build in (attachment2_workbook, attachment3_workbook, attachment4_workbook):
+        ws = build(problems.iloc[:0]).active  # an empty ledger
+        assert ws.cell(row=5, column=2).value == "无" and ws.cell(row=6, column=2).value is None
     contacts = pd.DataFrame({"姓名": ["张军"], "单位": ["区南水北调办公室"], "职务": ["联络员"],
                              "手机": ["013800000000"], "电子邮箱": ["=1+1"]})
     path = save_workbook(attachment1_workbook(contacts, unit="区南水北调办公室",

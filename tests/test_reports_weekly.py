@@ -250,6 +250,16 @@ def test_docx_of_an_empty_week(tmp_path: Path) -> None:
     assert len(document.inline_shapes) == 2  # the map says there is nothing open
 
 
+def test_an_empty_ledger_gives_a_complete_report(tmp_path: Path) -> None:
+    paths = write_weekly_report(ledger_problems().iloc[:0], ledger_events().iloc[:0], AS_OF,
+                                tmp_path / "空", basemap="none")
+    assert [p.name for p in paths] == list(WEEKLY_FILES)
+    parts = blocks(tmp_path / "空" / "周报.docx")
+    assert ("h1", "二、本周新增问题（0个）") in parts
+    overview = str(section(parts, "一、")[0][1])
+    assert overview.startswith("截至2021年10月14日，问题整改台账共登记问题0个")
+
+
 # --------------------------------------------------------------------------- 周报.html
 
 

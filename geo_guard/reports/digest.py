@@ -297,16 +297,18 @@ def _flags(frame: pd.DataFrame, end: dt.date) -> tuple[pd.Series, pd.Series]:
     """Overdue and due-soon flags: the ledger's own when given, else from deadline/status."""
     open_ = ~frame["status"].isin(DONE_STATUSES)
     deadline = frame["deadline"]
-    has = deadline.map(lambda d: d is not None)
+    # .astype(bool): an empty map() is of object dtype, which pandas reads as column names
+    has = deadline.map(lambda d: d is not None).astype(bool)
     if "overdue" in frame.columns:
         overdue = frame["overdue"].fillna(False).astype(bool)
     else:
-        overdue = open_ & has & deadline.map(lambda d: d is not None and d < end)
+        overdue = open_ & has & deadline.map(lambda d: d is not None and d < end).astype(bool)
     if "due_soon" in frame.columns:
         due_soon = frame["due_soon"].fillna(False).astype(bool)
     else:
         soon = end + dt.timedelta(days=DUE_SOON_DAYS)
-        due_soon = open_ & has & deadline.map(lambda d: d is not None and end <= d <= soon)
+        due_soon = open_ & has & deadline.map(
+            lambda d: d is not None and end <= d <= soon).astype(bool)
     return overdue, due_soon
 
 
@@ -357,7 +359,7 @@ class WeeklyDigest:
 
 
 def _in_week(frame: pd.DataFrame, column: str, week: ReportWeek) -> pd.Series:
-    return frame[column].map(lambda d: d in week)
+    return frame[column].map(lambda d: d in week).astype(bool)
 
 
 def _week_actions(events: pd.DataFrame | None, week: ReportWeek) -> pd.DataFrame:
@@ -422,7 +424,7 @@ def weekly_digest(problems: pd.DataFrame, events: pd.DataFrame | None, as_of: dt
     frame = check_problems(problems)
     # The report is as of the week's end: problems registered later are not in it yet.
     found = frame["found_on"]
-    frame = frame[found.map(lambda d: d is None or d <= week.end)]
+    frame = frame.loc[found.map(lambda d: d is None or d <= week.end).astype(bool)]
     frame = frame.sort_values("problem_id", kind="stable")
     frame["status"] = frame["status"].map(plain_text)
     unknown = sorted(set(frame["status"]) - set(STATUSES))
@@ -434,9 +436,9 @@ def weekly_digest(problems: pd.DataFrame, events: pd.DataFrame | None, as_of: dt
     return WeeklyDigest(
         week=week,
         problems=frame,
-        new=frame[_in_week(frame, "found_on", week)],
-        rectified=frame[_in_week(frame, "rectified_on", week)],
-        closed=frame[_in_week(frame, "closed_on", week)],
+        new=frame.loc[_in_week(frame, "found_on", week)],
+        rectified=frame.loc[_in_week(frame, "rectified_on", week)],
+        closed=frame.loc[_in_week(frame, "closed_on", week)],
         overdue=frame[frame["overdue"]],
         due_soon=frame[frame["due_soon"] & ~frame["overdue"]],
         actions=_week_actions(events, week),

@@ -47,7 +47,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -142,6 +142,19 @@ _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP_CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+# Table cells share three named styles: one style id per cell instead of a font, a border
+# and an alignment each (openpyxl hashes every style object it is given: slow on big forms).
+_CELL_STYLES = {
+    "gg_header": (Font(name=_BODY_FONT, size=11, bold=True), _WRAP_CENTRE),
+    "gg_centre": (Font(name=_BODY_FONT, size=11), _WRAP_CENTRE),
+    "gg_left": (Font(name=_BODY_FONT, size=11), _WRAP_LEFT),
+}
+
+
+def _add_styles(workbook: openpyxl.Workbook) -> None:
+    for name, (font, alignment) in _CELL_STYLES.items():
+        workbook.add_named_style(NamedStyle(name=name, font=font, alignment=alignment,
+                                            border=_BORDER))
 #: Columns whose cells are centred (short values); the others are left-aligned text.
 _CENTRED = frozenset({"序号", "乡镇（街道）", "行政村", "风险源类型", "保护区类型", "整改时限",
                       "排查责任人", "责任人", "姓名", "职务", "手机"})
@@ -168,8 +181,11 @@ def _cell_value(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", text) or None
 
 
-def _put(ws: Worksheet, row: int, column: int, value: object) -> None:
+def _put(ws: Worksheet, row: int, column: int, value: object, style: str | None = None
+         ) -> None:
     cell = ws.cell(row=row, column=column)
+    if style is not None:
+        cell.style = style  # first: a named style replaces the number format and text mark
     value = _cell_value(value)
     cell.value = value
     if isinstance(value, str):
@@ -255,6 +271,7 @@ def form_workbook(layout: FormLayout, rows: Sequence[Sequence[object]] | None = 
     """
     columns = len(layout.headers)
     workbook = openpyxl.Workbook()
+    _add_styles(workbook)
     ws = workbook.active
     ws.title = layout.label
     for i, width in enumerate(layout.widths, start=1):
@@ -282,10 +299,7 @@ def form_workbook(layout: FormLayout, rows: Sequence[Sequence[object]] | None = 
     ws.row_dimensions[3].height = 24
 
     for i, header in enumerate(layout.headers, start=1):
-        _put(ws, _HEADER_ROW, i, header)
-        cell = ws.cell(row=_HEADER_ROW, column=i)
-        cell.font = Font(name=_BODY_FONT, size=11, bold=True)
-        cell.alignment, cell.border = _WRAP_CENTRE, _BORDER
+        _put(ws, _HEADER_ROW, i, header, "gg_header")
     ws.row_dimensions[_HEADER_ROW].height = max(
         _lines(h, w) for h, w in zip(layout.headers, layout.widths, strict=True)
     ) * _LINE_PT + 10
@@ -296,6 +310,7 @@ def form_workbook(layout: FormLayout, rows: Sequence[Sequence[object]] | None = 
         body = [[None, "无", *([None] * (columns - 2))]]
     else:
         body = list(rows)
+    styles = ["gg_centre" if header in _CENTRED else "gg_left" for header in layout.headers]
     row_number = _HEADER_ROW
     for values in body:
         if len(values) != columns:
@@ -304,12 +319,8 @@ def form_workbook(layout: FormLayout, rows: Sequence[Sequence[object]] | None = 
                 f"({'、'.join(layout.headers)})"
             )
         row_number += 1
-        for i, (header, value) in enumerate(zip(layout.headers, values, strict=True), 1):
-            _put(ws, row_number, i, value)
-            cell = ws.cell(row=row_number, column=i)
-            cell.font = Font(name=_BODY_FONT, size=11)
-            cell.alignment = _WRAP_CENTRE if header in _CENTRED else _WRAP_LEFT
-            cell.border = _BORDER
+        for i, (style, value) in enumerate(zip(styles, values, strict=True), 1):
+            _put(ws, row_number, i, value, style)
         lines = max(_lines(ws.cell(row=row_number, column=i).value, w)
                     for i, w in enumerate(layout.widths, start=1))
         ws.row_dimensions[row_number].height = max(lines * _LINE_PT + 6, 24)
@@ -391,7 +402,7 @@ def _column(problems: pd.DataFrame, name: str) -> pd.Series:
 def is_supervision(problems: pd.DataFrame) -> pd.Series:
     """True for problems found by department supervision (``origin`` says 督查/督察)."""
     origin = _column(problems, "origin").map(plain_text)
-    return origin.map(lambda text: any(word in text for word in SUPERVISION_WORDS))
+    return origin.map(lambda text: any(word in text for word in SUPERVISION_WORDS)).astype(bool)
 
 
 def attachment2_rows(problems: pd.DataFrame) -> list[list[object]]:
@@ -407,7 +418,7 @@ def attachment2_rows(problems: pd.DataFrame) -> list[list[object]]:
     """
     frame = check_problems(problems, ("problem_id", "township", "village", "source_type",
                                       "description", "measure", "deadline", "found_by"))
-    frame = frame[~is_supervision(frame)]
+    frame = frame.loc[~is_supervision(frame)]
     zones = zone_names(frame)
     return [
         [n, r.township, r.village, r.source_type, zone, r.description, r.measure, r.deadline,
@@ -420,7 +431,7 @@ def attachment3_rows(problems: pd.DataFrame) -> list[list[object]]:
     """Rows of 附件3: the problems found by department supervision."""
     frame = check_problems(problems, ("problem_id", "origin", "found_by", "description",
                                       "measure", "deadline", "unit", "person"))
-    frame = frame[is_supervision(frame)]
+    frame = frame.loc[is_supervision(frame)]
     department = _column(frame, "department").map(plain_text)
     department = department.where(department != "", frame["found_by"].map(plain_text))
     return [
