@@ -26,8 +26,8 @@ from geo_guard.reports import (
     attachment3_workbook,
     attachment4_workbook,
     save_workbook,
+    weekly_digest,
     write_blank_forms,
-    write_weekly_report,
 )
 
 from .conftest import ROOT
@@ -125,10 +125,14 @@ def blank_forms(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 
 @pytest.fixture(scope="module")
 def weekly(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The forms of the weekly report (as write_weekly_report writes them, without the
+    document and the map, which test_reports_weekly covers)."""
     folder = tmp_path_factory.mktemp("weekly")
-    paths = write_weekly_report(ledger_problems(), None, AS_OF, folder, unit="示意镇甲",
-                                basemap="none")
-    return {p.name: p for p in paths}
+    problems = weekly_digest(ledger_problems(), None, AS_OF).problems
+    builders = {2: attachment2_workbook, 3: attachment3_workbook, 4: attachment4_workbook}
+    return {f"附件{n}.xlsx": save_workbook(build(problems, unit="示意镇甲", filled_on=AS_OF),
+                                           folder / f"附件{n}.xlsx")
+            for n, build in builders.items()}
 
 
 def sheet(path: Path) -> openpyxl.worksheet.worksheet.Worksheet:
