@@ -1,4 +1,4 @@
-"""Documented defaults: zone levels, names and colours, bank names, metric CRS policy.
+"""Documented defaults: zone levels, names and colours, bank names, distance thresholds.
 
 Zone levels order strictness: a lower number is stricter. ``0`` is the canal's own
 management area (管理范围), ``1``/``2``/``3`` the first-class, second-class and
@@ -19,23 +19,12 @@ SECOND_LEVEL = 2
 QUASI_LEVEL = 3
 OUTSIDE_LEVEL = 9
 
-#: Levels that a rules file can give a width to, outward from the management edge.
-ZONE_LEVELS: tuple[int, ...] = (FIRST_LEVEL, SECOND_LEVEL, QUASI_LEVEL)
-
 ZONE_NAMES: dict[int, str] = {
     MANAGEMENT_LEVEL: "管理范围",
     FIRST_LEVEL: "一级保护区",
     SECOND_LEVEL: "二级保护区",
     QUASI_LEVEL: "准保护区",
     OUTSIDE_LEVEL: "保护区外",
-}
-
-ZONE_NAMES_EN: dict[int, str] = {
-    MANAGEMENT_LEVEL: "management area",
-    FIRST_LEVEL: "first-class zone",
-    SECOND_LEVEL: "second-class zone",
-    QUASI_LEVEL: "quasi-protection zone",
-    OUTSIDE_LEVEL: "outside",
 }
 
 #: Map colours per level (ColorBrewer-like, red = strictest).
@@ -51,10 +40,6 @@ BANK_LEFT = "左岸"
 BANK_RIGHT = "右岸"
 #: Banks are named looking downstream (flow direction).
 BANKS: tuple[str, ...] = (BANK_LEFT, BANK_RIGHT)
-
-#: Metric CRS policy: "gk3" = CGCS2000 3-degree Gauss-Kruger zone of the data's centroid,
-#: "utm" = WGS84 UTM zone of the centroid.
-DEFAULT_METRIC_POLICY = "gk3"
 
 #: Points farther than this from the canal are still classified, but flagged.
 FAR_FROM_CANAL_M = 50_000.0

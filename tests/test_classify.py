@@ -180,6 +180,18 @@ def test_chinese_header_clashes_are_kept_as_input(straight_canal: Canal) -> None
     assert headers.count("保护区") == 1
 
 
+def test_the_chinese_sheet_renames_only_the_added_columns(straight_canal: Canal) -> None:
+    from geo_guard.reports.classification import classification_sheets
+
+    # "name"/"note" are in the project's vocabulary (名称/备注) but are the input's own here
+    table = _table([(10, 10)], name=["甲"], note=["x"], 备注=["y"], 保护区=["我的"])
+    sheet = classification_sheets(classify(table, straight_canal, uniform_rules()))["分类结果"]
+    headers = sheet.columns.tolist()
+    assert len(headers) == len(set(headers))
+    assert headers[:6] == ["名称", "经度", "纬度", "name", "note", "备注"]
+    assert {"保护区", "保护区_input", "桩号", "岸别", "状态", "说明"} <= set(headers)
+
+
 def test_rows_from_lines_in_another_encoding_say_so(straight_canal: Canal, tmp_path: Path) -> None:
     from geo_guard.io.tables import read_table
 
@@ -311,3 +323,15 @@ def test_real_centerline_classification() -> None:
     assert out["chainage_m"].iloc[0] == pytest.approx(0, abs=0.01)
     assert out["zone_level"].iloc[0] == 0 and out["distance_m"].iloc[0] < 0.01
     assert out["segment_id"].iloc[0] == canal.segments["segment_id"].iloc[0]
+
+
+def test_zone_levels_read_numbers_and_names_under_any_header() -> None:
+    """One reader for zones files: a 级别 column holding 一级/二级 works for classify and maps
+    alike (they used to disagree)."""
+    from geo_guard.vocabulary.zone_levels import zone_levels
+
+    table = pd.DataFrame({"级别": ["一级", "二级保护区", 3, "0", "准保护区"]})
+    assert zone_levels(table).tolist() == [1, 2, 3, 0, 3]
+    assert zone_levels(pd.DataFrame({"zone": ["一级保护区", "管理范围"]})).tolist() == [1, 0]
+    with pytest.raises(InputFileError, match=r"rows \[1\]"):
+        zone_levels(pd.DataFrame({"zone_level": [1, 7]}))

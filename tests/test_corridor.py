@@ -25,7 +25,7 @@ from geo_guard.corridor.analysis import (
     find_runs,
     prepare_forest,
 )
-from geo_guard.corridor.report import corridor_sheets, write_corridor
+from geo_guard.reports.corridor import corridor_sheets, write_corridor
 from geo_guard.zones.rules import load_rules, rules_from_text
 
 from .conftest import METRIC, SAMPLE, X0, Y0, line_frame

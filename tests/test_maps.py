@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box
 
 from geo_guard import build_zones
-from geo_guard._errors import CRSMissingError, OptionError, OutputError
+from geo_guard._errors import CRSMissingError, InputFileError, OptionError, OutputError
 from geo_guard.canal.model import Canal
 from geo_guard.cli import main
 from geo_guard.crs import wgs84_to_gcj02
@@ -273,7 +273,7 @@ def test_sources_need_the_classified_columns() -> None:
 
 def test_zones_need_a_level_and_layers_a_crs(straight_canal: Canal) -> None:
     zones = build_zones(straight_canal, uniform_rules(), crs="EPSG:4326")
-    with pytest.raises(OptionError, match="zone_level"):
+    with pytest.raises(InputFileError, match="zone_level"):
         add_zones(make_map(basemap="none"), zones.drop(columns=["zone_level", "zone"]))
     by_name = add_zones(make_map(basemap="none"), zones.drop(columns=["zone_level"]))
     assert len(by_name) == 3

@@ -8,10 +8,11 @@ status and reason. (The package is not called ``classify`` so that the function
 
 from geo_guard.classification.core import (
     CHINESE_HEADERS,
+    OUTPUT_COLUMNS,
     ZoneIndex,
     classify,
     summarise,
     zone_index,
 )
 
-__all__ = ["CHINESE_HEADERS", "ZoneIndex", "classify", "summarise", "zone_index"]
+__all__ = ["CHINESE_HEADERS", "OUTPUT_COLUMNS", "ZoneIndex", "classify", "summarise", "zone_index"]

@@ -44,6 +44,7 @@ import shapely
 
 from geo_guard._errors import InputFileError
 from geo_guard._parallel import chunked
+from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.crs import with_input_crs
@@ -51,9 +52,11 @@ from geo_guard.io import ROW_NOTES
 from geo_guard.io.coords import coordinates_from_table
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from geo_guard.vocabulary.columns import find_column
+from geo_guard.vocabulary.headers import HEADERS
 from geo_guard.vocabulary.source_types import normalise_source_types
+from geo_guard.vocabulary.zone_levels import zone_levels
 from geo_guard.zones.admin import ADMIN_COLUMNS, admin_join
-from geo_guard.zones.build import build_zones, polygonal
+from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
@@ -73,16 +76,11 @@ ADDED_COLUMNS = (
     "reason",
 )
 
-#: Chinese headers of the added columns in spreadsheets (the users read them); vector
-#: outputs keep the English data contract.
-CHINESE_HEADERS = {
-    "zone": "保护区", "zone_level": "级别", "distance_m": "距中心线(m)",
-    "chainage_m": "里程(m)", "stake": "桩号", "bank": "岸别", "segment_id": "渠段",
-    "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "source_type": "风险源类型(归类)",
-    "status": "状态", "reason": "说明", "township": "乡镇(街道)", "village": "行政村",
-    "inside_L0": "管理范围内(m或m²)", "inside_L1": "一级保护区内(m或m²)",
-    "inside_L2": "二级保护区内(m或m²)", "inside_L3": "准保护区内(m或m²)",
-}
+#: Every column classify can add: ``inside_L0`` … ``inside_L3`` for lines and polygons,
+#: ``township``/``village`` with an admin layer.
+OUTPUT_COLUMNS = (*ADDED_COLUMNS, *(f"inside_L{level}" for level in range(4)), *ADMIN_COLUMNS)
+#: Their Chinese headers in spreadsheets (from the one vocabulary, ``vocabulary.headers``).
+CHINESE_HEADERS = {column: HEADERS[column] for column in OUTPUT_COLUMNS}
 
 #: Headers that hold the risk-source type, best first.
 TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type")
@@ -114,7 +112,7 @@ class ZoneIndex:
         >>> index.levels.tolist()
         [0, 1, 2, 3]
         """
-        levels = _zone_levels(zones)
+        levels = zone_levels(zones)
         frame = with_input_crs(zones, None, "zones").to_crs(crs)
         geoms = shapely.make_valid(frame.geometry.values)
         found = sorted(set(levels.tolist()) - {OUTSIDE_LEVEL})
@@ -444,7 +442,7 @@ def _clash_names(frame: gpd.GeoDataFrame) -> dict[Any, str]:
 
     ``<name>_input``, or ``<name>_input2`` ... when the input has that name too.
     """
-    added = {*ADDED_COLUMNS, *ADMIN_COLUMNS, *CHINESE_HEADERS, *CHINESE_HEADERS.values()}
+    added = {*CHINESE_HEADERS, *CHINESE_HEADERS.values()}
     taken = {str(c) for c in frame.columns} | added
     renamed: dict[Any, str] = {}
     for column in frame.columns:
@@ -487,24 +485,3 @@ def _source_types(sources: pd.DataFrame, type_col: str | None) -> np.ndarray:
     if column is None:
         return np.full(len(sources), "其他", dtype=object)
     return normalise_source_types(sources[column])
-
-
-def _zone_levels(zones: gpd.GeoDataFrame) -> np.ndarray:
-    if "zone_level" in zones:
-        levels = pd.to_numeric(zones["zone_level"], errors="coerce")
-    else:
-        column = find_column(zones.columns, ("zone", "级别", "保护区级别", "分区"))
-        if column is None:
-            raise InputFileError(
-                "the zones file needs a zone_level column (0 管理范围, 1 一级, "
-                "2 二级, 3 准保护区) or a zone column with those names"
-            )
-        names = {name: level for level, name in ZONE_NAMES.items()}
-        names.update({"一级": 1, "二级": 2, "准": 3, "准保护": 3})
-        levels = zones[column].map(lambda v: names.get(str(v).strip()))
-    if levels.isna().any():
-        raise InputFileError(
-            f"the zones file has {int(levels.isna().sum())} feature(s) without a "
-            "known zone level; use 0, 1, 2, 3 or 管理范围/一级保护区/二级保护区/准保护区"
-        )
-    return levels.to_numpy(dtype=np.int64)

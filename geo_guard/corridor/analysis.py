@@ -59,20 +59,14 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import CRSMissingError, InputFileError, OptionError
+from geo_guard.canal.geometry import ARC_SEGMENTS, GRID_M, polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
-from geo_guard.corridor import report
+from geo_guard.corridor import tables
 from geo_guard.corridor.strips import BankStrips, bank_strips, offset_points, station_breaks
 from geo_guard.crs import with_input_crs
 from geo_guard.settings import BANK_LEFT, BANK_RIGHT
 from geo_guard.vocabulary.columns import find_column
-from geo_guard.zones.build import (
-    ARC_SEGMENTS,
-    GRID_M,
-    bank_territories,
-    polygonal,
-    segment_widths,
-    to_crs_valid,
-)
+from geo_guard.zones.build import bank_territories, segment_widths
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
@@ -506,17 +500,17 @@ def analyse_corridor(
         }))
         bank_belt = polygonal(shapely.union_all(pieces.geometry.to_numpy()))
         weak.append(_weak_stands(trees, tree, reasons, bank_belt, bank))
-    stations = report.station_table(canal, pd.concat(strips, ignore_index=True), admin)
+    stations = tables.station_table(canal, pd.concat(strips, ignore_index=True), admin)
     gaps = _gaps(canal, stations, faces, options)
     out_crs = canal.crs if crs is None else crs
     return CorridorResult(
-        belt=to_crs_valid(report.per_segment_table(belt, stations, gaps), out_crs),
-        stations=report.station_points(stations, canal.metric_crs).to_crs(out_crs),
+        belt=to_crs_valid(tables.per_segment_table(belt, stations, gaps), out_crs),
+        stations=tables.station_points(stations, canal.metric_crs).to_crs(out_crs),
         gaps=to_crs_valid(gaps, out_crs),
         weak_stands=to_crs_valid(
-            report.weak_table(canal, pd.concat(weak, ignore_index=True), admin), out_crs),
-        per_km=to_crs_valid(report.per_km_table(canal, stations, faces), out_crs),
-        per_township=(report.summary_by(stations, ["township", "bank"])
+            tables.weak_table(canal, pd.concat(weak, ignore_index=True), admin), out_crs),
+        per_km=to_crs_valid(tables.per_km_table(canal, stations, faces), out_crs),
+        per_township=(tables.summary_by(stations, ["township", "bank"])
                       if "township" in stations else None),
         options=options,
         repaired=repaired,
@@ -547,7 +541,7 @@ def _weak_stands(trees: gpd.GeoDataFrame, tree: shapely.STRtree, reasons: np.nda
     across = ~shapely.contains_properly(belt, pieces)
     pieces[across] = polygonal(shapely.intersection(pieces[across], belt))
     area = shapely.area(pieces)
-    keep = area > report.MIN_BELT_M2
+    keep = area > tables.MIN_BELT_M2
     out = pd.DataFrame(trees.drop(columns="geometry").iloc[near[keep]]).reset_index(drop=True)
     out.insert(1, "bank", bank)
     out["area_m2"] = area[keep]
@@ -563,7 +557,7 @@ def _gaps(canal: Canal, stations: pd.DataFrame, faces: dict[str, BankStrips],
     Geometry of a gap: the open faces of its strips, merged (they share edges exactly).
     """
     rows = []
-    admin_columns = [c for c in report.ADMIN_COLUMNS if c in stations]
+    admin_columns = [c for c in tables.ADMIN_COLUMNS if c in stations]
     gap_ids = stations["gap_id"].to_numpy()
     for bank, face in faces.items():
         where = np.flatnonzero((stations["bank"] == bank).to_numpy())
@@ -584,10 +578,10 @@ def _gaps(canal: Canal, stations: pd.DataFrame, faces: dict[str, BankStrips],
                 "length_m": run["to_m"].iat[-1] - run["from_m"].iat[0],
                 "belt_m2": belt_m2, "uncovered_m2": belt_m2 - forest_m2,
                 "mean_coverage": forest_m2 / belt_m2 if belt_m2 > 0 else np.nan,
-                "segment_id": report.joined(run["segment_id"]), "action": report.ACTION_PLANT,
-                **{c: report.joined(run[c]) for c in admin_columns},
+                "segment_id": tables.joined(run["segment_id"]), "action": tables.ACTION_PLANT,
+                **{c: tables.joined(run[c]) for c in admin_columns},
                 "geometry": face.open_part(first, stop),
             })
     stations["gap_id"] = gap_ids
-    frame = pd.DataFrame(rows, columns=[*report.GAP_COLUMNS, *admin_columns, "geometry"])
+    frame = pd.DataFrame(rows, columns=[*tables.GAP_COLUMNS, *admin_columns, "geometry"])
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=canal.metric_crs)

@@ -44,6 +44,7 @@ from geo_guard.io.files import (
     temp_sibling,
     write_error,
 )
+from geo_guard.io.gdal_text import nul_free
 from geo_guard.io.spreadsheets import (
     is_geometry_column,
     wkt_text,
@@ -342,49 +343,6 @@ def _extra_geometries_to_wkt(gdf: gpd.GeoDataFrame, target: Path) -> gpd.GeoData
     return gdf
 
 
-_NUL = "\x00"
-_NUL_SHOWN = "\\x00"  # the four characters \x00
-
-
-def _nul_free(gdf: gpd.GeoDataFrame, target: Path) -> gpd.GeoDataFrame:
-    """GDAL keeps text as C strings, cut at a NUL character: write NUL as the text ``\x00``.
-
-    Every other character, control characters included, goes through GeoPackage, GeoJSON
-    and Shapefile unchanged; only NUL would silently cut the rest of the value away.
-    """
-    changed: list[str] = []
-    out = gdf
-    for i, column in enumerate(gdf.columns):
-        values = gdf.iloc[:, i]
-        if is_geometry_column(values) or not (
-            pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)
-        ):
-            continue
-        has_nul = values.map(lambda v: isinstance(v, str) and _NUL in v).to_numpy(dtype=bool)
-        if not has_nul.any():
-            continue
-        if out is gdf:
-            out = gdf.copy()
-        fixed = values.astype(object).copy()
-        fixed[has_nul] = [v.replace(_NUL, _NUL_SHOWN) for v in values[has_nul]]
-        out.isetitem(i, fixed)
-        changed.append(f"{column} ({int(has_nul.sum())})")
-    names = [c.replace(_NUL, _NUL_SHOWN) if isinstance(c, str) else c for c in out.columns]
-    if names != list(out.columns):
-        out = out.copy() if out is gdf else out
-        out.columns = names
-        changed.append("column names")
-    if changed:
-        logger.warning(
-            "%s: text with NUL characters (which %s cannot hold) written with \\x00 in their "
-            "place: %s; write .csv or .parquet to keep them",
-            target.name,
-            target.suffix.lstrip(".").upper() or "GDAL",
-            name_list(changed),
-        )
-    return out
-
-
 def _utf8_prefix(text: str, max_bytes: int) -> str:
     """Longest prefix of ``text`` that fits ``max_bytes`` in UTF-8, never splitting a character."""
     return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
@@ -578,7 +536,7 @@ def write_vector(
             gdf.to_parquet(temp)
     else:
         driver = VECTOR_DRIVERS[suffix]
-        gdf = _nul_free(_extra_geometries_to_wkt(gdf, target), target)
+        gdf = nul_free(_extra_geometries_to_wkt(gdf, target), target)
         if driver == "ESRI Shapefile":
             _write_shapefile(gdf, target, engine)
         else:
@@ -661,7 +619,7 @@ def write_vector_layers(
             )
         seen[key] = name
         frame = _require_geometry(gdf, target, what=f"layer '{name}'")
-        frames[name] = _nul_free(_extra_geometries_to_wkt(frame, target), target)
+        frames[name] = nul_free(_extra_geometries_to_wkt(frame, target), target)
     with atomic_path(target) as temp:
         for name, frame in frames.items():
             _to_file(frame, temp, target, driver="GPKG", engine=engine, layer=name)

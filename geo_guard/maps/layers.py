@@ -46,7 +46,8 @@ from geo_guard.maps.elements import (
     shape_svg,
     zone_label,
 )
-from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS, ZONE_NAMES
+from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS
+from geo_guard.vocabulary.zone_levels import zone_levels
 
 __all__ = [
     "LAYER_KINDS",
@@ -231,7 +232,7 @@ def add_zones(m: folium.Map, zones: gpd.GeoDataFrame, *, show: bool = True) -> l
     >>> [layer.display_name for layer in layers]
     ['准保护区', '二级保护区', '一级保护区', '管理范围']
     """
-    levels = _zone_levels(zones)
+    levels = zone_levels(zones)
     state = map_state(m)
     layers, rows = [], []
     for level in sorted(set(levels.tolist()), reverse=True):
@@ -259,23 +260,6 @@ def add_zones(m: folium.Map, zones: gpd.GeoDataFrame, *, show: bool = True) -> l
         rows.append(legend_row(_swatch(colour, 0.45), name + area))
     state.legend.append(("保护区", "".join(reversed(rows))))
     return layers
-
-
-def _zone_levels(zones: pd.DataFrame) -> np.ndarray:
-    if "zone_level" in zones.columns:
-        levels = pd.to_numeric(zones["zone_level"], errors="coerce")
-    elif "zone" in zones.columns:
-        by_name = {v: k for k, v in ZONE_NAMES.items()}
-        levels = zones["zone"].map(by_name)
-    else:
-        raise OptionError(
-            "zones need a zone_level column (0 管理范围, 1 一级, 2 二级, 3 准保护区) or zone "
-            "names; build them with geo-guard zones"
-        )
-    if levels.isna().any():
-        bad = zones.loc[levels.isna()].index[:5].tolist()
-        raise OptionError(f"zones without a known level (rows {bad}); fix zone_level/zone")
-    return levels.astype(int).to_numpy()
 
 
 def add_canal(
