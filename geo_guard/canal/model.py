@@ -41,7 +41,7 @@ from geo_guard.canal.nearest import nearest_edges
 from geo_guard.canal.stakes import format_stakes, parse_stake
 from geo_guard.crs import metric_crs_for, with_input_crs
 from geo_guard.io.vector import read_vector
-from geo_guard.settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M, MAX_REACH_M
 from geo_guard.vocabulary.columns import (
     SEGMENT_ATTRIBUTES,
     canonical_column,
@@ -230,17 +230,19 @@ class Canal:
         )
         frame = _check_geometry(frame, source)
         frame = frame.explode(index_parts=False, ignore_index=True)
+        _check_coordinates(frame, source)
         if reverse:
             frame = frame.iloc[::-1].reset_index(drop=True)
             frame["geometry"] = shapely.reverse(frame.geometry.values)
-        metric = working_crs(frame, metric_crs)
+        metric = working_crs(frame, metric_crs, source=source)
         projected = frame.to_crs(metric)
         projected, issues = _join_parts(projected, source)
         segments = _segment_table(projected)
         starts = segments.pop("chainage_start_m") if "chainage_start_m" in segments else None
         canal = cls(segments, crs=frame.crs, stake_prefix=stake_prefix, issues=issues)
         canal._set_chainage(_known_chainages(canal, starts, chainage_start_m, calibration, source))
-        for issue in issues:
+        canal.issues += _crossing_issues(canal, source)
+        for issue in canal.issues:
             logger.warning("%s", issue)
         return canal
 
@@ -391,7 +393,9 @@ def _calibrated(
     return out
 
 
-def working_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None) -> pyproj.CRS:
+def working_crs(
+    frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None, *, source: str = "the data"
+) -> pyproj.CRS:
     """Metric CRS to compute in: ``policy`` if given, else the data's own projected CRS
     in metres, else the CGCS2000 3° Gauss-Kruger zone of the data.
 
@@ -406,7 +410,7 @@ def working_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None) -> 
         if crs.is_projected and units <= {"metre"}:
             return crs
         policy = "gk3"
-    return pyproj.CRS.from_user_input(metric_crs_for(frame, policy))
+    return pyproj.CRS.from_user_input(metric_crs_for(frame, policy, source=source))
 
 
 _LINE_TYPES = {"LineString", "MultiLineString"}
@@ -432,68 +436,182 @@ def _check_geometry(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     return frame.loc[~missing.to_numpy()].reset_index(drop=True)
 
 
+#: Beyond this a projected coordinate (metres) is no place on Earth.
+_MAX_PROJECTED_M = 1e8
+
+
+def _check_coordinates(frame: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse a vertex that is inf/NaN or off the globe: GEOS and PROJ fail on it later.
+
+    When every vertex is off (lon/lat swapped, a wrong CRS) the metric CRS choice says
+    what to do, so only stray vertices are reported here.
+    """
+    xy, owner = shapely.get_coordinates(frame.geometry.values, return_index=True)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(xy).all(axis=1)
+        crs = pyproj.CRS.from_user_input(frame.crs)
+        if crs.is_geographic or (crs.is_compound and crs.sub_crs_list[0].is_geographic):
+            off = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+            limits = "beyond longitude ±180 / latitude ±90"
+        else:
+            off = (np.abs(xy) > _MAX_PROJECTED_M).any(axis=1)
+            limits = f"beyond ±{_MAX_PROJECTED_M:,.0f} m"
+    if off.all() and not bad.any():
+        return
+    bad |= off
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        what = limits if np.isfinite(xy[k]).all() else "not a finite number"
+        raise CanalError(
+            f"{source}: part {_label(frame, int(owner[k]))} has a vertex at "
+            f"({xy[k, 0]:g}, {xy[k, 1]:g}), {what} ({int(bad.sum())} such vertices in all); "
+            "fix or delete those vertices"
+        )
+
+
 def _join_parts(frame: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Orient the parts end to start, drop repeated and zero-length ones, bridge small gaps."""
     issues: list[str] = []
-    geoms = list(shapely.remove_repeated_points(frame.geometry.values, 0.0))
-    keep = []
-    seen: list[LineString] = []
-    for i, g in enumerate(geoms):
-        label = _label(frame, i)
-        if g.length == 0:
-            issues.append(f"{source}: part {label} has zero length; skipped")
-            continue
-        if any(g.equals(s) or g.equals(s.reverse()) for s in seen):
-            issues.append(f"{source}: part {label} repeats an earlier part; skipped")
-            continue
-        seen.append(g)
-        keep.append(i)
+    geoms = shapely.remove_repeated_points(frame.geometry.values, 0.0)
+    zero = shapely.length(geoms) == 0
+    repeated = _repeated_parts(geoms, ~zero)
+    for i in np.flatnonzero(zero | repeated):
+        what = "has zero length" if zero[i] else "repeats an earlier part"
+        issues.append(f"{source}: part {_label(frame, i)} {what}; skipped")
+    keep = np.flatnonzero(~zero & ~repeated)
+    if len(keep) == 0:
+        raise CanalError(
+            f"{source}: the centerline has zero length (every vertex is the same place); "
+            "give the canal as lines with at least two distinct points"
+        )
     frame = frame.iloc[keep].reset_index(drop=True)
-    geoms = [geoms[i] for i in keep]
-    if len(geoms) > 1:
-        first = _orient_first(geoms)
-        if first is not geoms[0]:
-            issues.append(f"{source}: part {_label(frame, 0)} was digitised upstream; reversed")
-            geoms[0] = first
-    for i in range(1, len(geoms)):
-        prev_end = shapely.get_coordinates(geoms[i - 1])[-1]
-        start, end = shapely.get_coordinates(geoms[i])[[0, -1]]
-        d_start, d_end = np.hypot(*(start - prev_end)), np.hypot(*(end - prev_end))
+    coords = [shapely.get_coordinates(g) for g in geoms[keep]]
+    if len(coords) > 1 and _first_is_upstream(coords[0], coords[1]):
+        issues.append(f"{source}: part {_label(frame, 0)} was digitised upstream; reversed")
+        coords[0] = coords[0][::-1]
+    joined = [0]  # parts kept, in order; each starts exactly where the previous one ends
+    for i in range(1, len(coords)):
+        prev_end = coords[joined[-1]][-1]
+        part = coords[i]
+        d_start, d_end = np.hypot(*(part[0] - prev_end)), np.hypot(*(part[-1] - prev_end))
         if d_end < d_start:
-            geoms[i] = geoms[i].reverse()
+            part = part[::-1]
             issues.append(f"{source}: part {_label(frame, i)} was digitised upstream; reversed")
         gap = min(d_start, d_end)
         if gap > MAX_BRIDGED_GAP_M:
             where = _lonlat(prev_end, frame.crs)
             raise CanalError(
-                f"{source}: parts {_label(frame, i - 1)} and {_label(frame, i)} do not join "
+                f"{source}: parts {_label(frame, joined[-1])} and {_label(frame, i)} do not join "
                 f"(gap {gap:.0f} m at {where}); put the features in flow order, or pass --reverse "
                 "for a line digitised upstream"
             )
         if gap > CANAL_GAP_TOLERANCE_M:
             issues.append(
-                f"{source}: gap of {gap:.1f} m between parts {_label(frame, i - 1)} and "
+                f"{source}: gap of {gap:.1f} m between parts {_label(frame, joined[-1])} and "
                 f"{_label(frame, i)} at {_lonlat(prev_end, frame.crs)}; "
                 "bridged with a straight line"
             )
         # Snap the start onto the previous end so the segments share the junction exactly.
-        coords = shapely.get_coordinates(geoms[i])
-        coords[0] = prev_end
-        geoms[i] = LineString(coords)
-    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+        # A part that began just past the previous end may then repeat that point as its
+        # next vertex: a zero-length edge, which has no direction, so it goes.
+        part = np.vstack([prev_end, part[1:]])
+        part = part[np.r_[True, np.any(np.diff(part, axis=0) != 0, axis=1)]]
+        if len(part) < 2:
+            issues.append(
+                f"{source}: part {_label(frame, i)} has no length once joined to part "
+                f"{_label(frame, joined[-1])} at {_lonlat(prev_end, frame.crs)}; skipped"
+            )
+            continue
+        coords[i] = part
+        joined.append(i)
+    frame = frame.iloc[joined].reset_index(drop=True)
+    kept = [coords[i] for i in joined]
+    lines = shapely.linestrings(
+        np.vstack(kept), indices=np.repeat(np.arange(len(kept)), [len(c) for c in kept])
+    )
+    frame = frame.set_geometry(gpd.GeoSeries(lines, index=frame.index, crs=frame.crs))
     return frame, issues
 
 
-def _orient_first(geoms: list[LineString]) -> LineString:
-    """Flip the first part when its start, not its end, touches the second part."""
-    first = geoms[0]
-    if len(geoms) == 1:
-        return first
-    s0, e0 = shapely.get_coordinates(first)[[0, -1]]
-    ends1 = shapely.get_coordinates(geoms[1])[[0, -1]]
-    d_e0 = np.hypot(*(ends1 - e0).T).min()
-    d_s0 = np.hypot(*(ends1 - s0).T).min()
-    return first.reverse() if d_s0 < d_e0 else first
+def _repeated_parts(geoms: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Parts equal (in either direction) to an earlier usable part.
+
+    Equal lines have the same bounding box, so only parts that share a box are compared:
+    sorting the boxes makes this O(n log n) instead of comparing every pair (4,000 parts
+    took seconds).
+    """
+    repeated = np.zeros(len(geoms), dtype=bool)
+    candidates = np.flatnonzero(usable)
+    if len(candidates) < 2:
+        return repeated
+    _, group, counts = np.unique(
+        shapely.bounds(geoms[candidates]), axis=0, return_inverse=True, return_counts=True
+    )
+    group = group.reshape(-1)
+    for g in np.flatnonzero(counts > 1):
+        members = candidates[group == g]  # in input order
+        for k in range(1, len(members)):
+            if shapely.equals(geoms[members[k]], geoms[members[:k]]).any():
+                repeated[members[k]] = True
+    return repeated
+
+
+def _first_is_upstream(first: np.ndarray, second: np.ndarray) -> bool:
+    """True when the first part's start, not its end, touches the second part."""
+    ends = second[[0, -1]]
+    d_end = np.hypot(*(ends - first[-1]).T).min()
+    d_start = np.hypot(*(ends - first[0]).T).min()
+    return bool(d_start < d_end)
+
+
+def _crossing_issues(canal: Canal, source: str, limit: int = 10) -> list[str]:
+    """Where the centerline crosses or doubles back on itself, with lon/lat and stakes.
+
+    Zones, banks and chainage are ambiguous there, so the user is told where to look.
+    Non-adjacent edges must not meet at all; adjacent ones only at their shared vertex.
+    """
+    if shapely.is_simple(canal.line) and not shapely.is_closed(canal.line):
+        return []  # GEOS says so in well under a millisecond; the search below is slower
+    vertices = canal._vertices
+    tree = canal._tree  # its geometries are the edges, in order
+    edges = tree.geometries
+    first, second = tree.query(edges, predicate="intersects")
+    apart = second > first + 1
+    adjacent = np.flatnonzero(second == first + 1)
+    overlap = np.zeros(len(first), dtype=bool)
+    if len(adjacent):
+        shared = shapely.intersection(edges[first[adjacent]], edges[second[adjacent]])
+        overlap[adjacent] = shapely.length(shared) > 0  # a spike: the line runs back on itself
+    hits = np.flatnonzero(apart | overlap)
+    if len(hits) == 0:
+        return []
+    a, b = first[hits], second[hits]
+    meet = shapely.intersection(edges[a], edges[b])
+    coords, owner = shapely.get_coordinates(meet, return_index=True)
+    points = coords[np.unique(owner, return_index=True)[1]]  # the first point of each meeting
+    # One report per place (a spike also touches the edge after it there), overlaps first.
+    order = np.lexsort((~overlap[hits],))
+    _, first_at = np.unique(np.round(points[order]), axis=0, return_index=True)
+    keep = np.sort(order[first_at])
+    hits, a, b, points = hits[keep], a[keep], b[keep], points[keep]
+    stakes = [
+        format_stakes(
+            canal.chainage_at(canal._edge_start_m[e] + np.hypot(*(points - vertices[e]).T)),
+            prefix=canal.stake_prefix,
+        )
+        for e in (a, b)
+    ]
+    issues = []
+    for k in range(min(len(hits), limit)):
+        what = "runs back over itself" if overlap[hits[k]] else "crosses itself"
+        issues.append(
+            f"{source}: the centerline {what} at {_lonlat(points[k], canal.metric_crs)} "
+            f"({stakes[0][k]} and {stakes[1][k]}); zones, banks and stakes are wrong there: "
+            "check the vertex order of that stretch"
+        )
+    if len(hits) > limit:
+        issues.append(f"{source}: … and {len(hits) - limit} more places where it meets itself")
+    return issues
 
 
 def _label(frame: gpd.GeoDataFrame, i: int) -> str:
@@ -547,10 +665,12 @@ def _segment_table(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for column in ("edge_left_m", "edge_right_m"):
         values = out[column] if column in out else pd.Series(np.nan, index=out.index)
         out[column] = pd.to_numeric(values, errors="coerce")
-        if (out[column] < 0).any():
+        numbers = out[column].to_numpy(dtype=float)
+        bad = ~np.isnan(numbers) & ~((numbers >= 0) & (numbers <= MAX_REACH_M))
+        if bad.any():
             raise CanalError(
-                f"{column} is negative on segment(s) "
-                f"{', '.join(out.loc[out[column] < 0, 'segment_id'])}; "
+                f"{column} is negative, infinite or over {MAX_REACH_M / 1000:.0f} km on "
+                f"segment(s) {', '.join(out.loc[bad, 'segment_id'])}; "
                 "give the distance from centerline to management edge in metres"
             )
     first = ["segment_id", *SEGMENT_ATTRIBUTES[1:], "edge_left_m", "edge_right_m"]
