@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from geo_guard._errors import CanalError, CRSMissingError
-from geo_guard.canal.model import Canal, _repeated_parts
+from geo_guard.canal.model import Canal
 
 from .conftest import X0, Y0, line_frame, shared_file
 
@@ -253,6 +253,8 @@ def test_management_edge_out_of_range_is_an_error(edge: float) -> None:
 
 def test_repeated_parts_found_among_many_match_pairwise_comparison() -> None:
     # The indexed duplicate check against the plain every-pair comparison it replaced.
+    from geo_guard.canal.model import _repeated_parts
+
     rng = np.random.default_rng(8)
     parts = [LineString(rng.integers(0, 5, size=(rng.integers(2, 4), 2))) for _ in range(300)]
     parts += [parts[i].reverse() for i in rng.integers(0, 300, size=40)]

@@ -35,7 +35,7 @@ import pyproj
 import shapely
 from shapely.geometry import LineString
 
-from geo_guard._errors import CanalError
+from geo_guard._errors import CanalError, name_list
 from geo_guard._parallel import chunked
 from geo_guard.canal.nearest import nearest_edges
 from geo_guard.canal.stakes import format_stakes, parse_stake
@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 
 #: Gaps between consecutive parts longer than this are an error, not a digitising slip.
 MAX_BRIDGED_GAP_M = 500.0
+
+#: Chainages beyond this are typos (the whole Middle Route is 1,432 km long).
+MAX_CHAINAGE_M = 10_000_000.0
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,12 @@ class Canal:
     def _set_chainage(self, known: Sequence[tuple[float, float]]) -> None:
         """Set (measure, chainage) pairs; chainage must grow downstream."""
         pairs = np.array(sorted(known), dtype=float)
+        if not (np.abs(pairs[:, 1]) <= MAX_CHAINAGE_M).all():  # also catches inf and NaN
+            raise CanalError(
+                f"chainage {pairs[~(np.abs(pairs[:, 1]) <= MAX_CHAINAGE_M), 1][0]:g} m is not "
+                f"a chainage: give metres within ±{MAX_CHAINAGE_M / 1000:,.0f} km (check "
+                "--chainage-start, the segments' chainage_start_m and the calibration stakes)"
+            )
         if np.any(np.diff(pairs[:, 0]) <= 0) or np.any(np.diff(pairs[:, 1]) <= 0):
             raise CanalError(
                 "calibration chainages must increase downstream, one per place; check the "
@@ -456,6 +465,13 @@ def _check_coordinates(frame: gpd.GeoDataFrame, source: str) -> None:
         else:
             off = (np.abs(xy) > _MAX_PROJECTED_M).any(axis=1)
             limits = f"beyond ±{_MAX_PROJECTED_M:,.0f} m"
+            degrees = (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90)
+            if len(xy) and degrees.all():
+                raise CanalError(
+                    f"{source}: coordinates such as ({xy[0, 0]:g}, {xy[0, 1]:g}) look like "
+                    f"degrees, but its CRS {crs.name} is in metres; give the real CRS, e.g. "
+                    "--crs wgs84 or --crs cgcs2000"
+                )
     if off.all() and not bad.any():
         return
     bad |= off
@@ -703,7 +719,8 @@ def _known_chainages(
             chainages = np.array([parse_stake(s) for s in column])
         else:
             raise CanalError(
-                f"{source}: calibration points need a 'stake' (K12+345) or 'chainage_m' column"
+                f"{source}: the calibration points need a 'stake' (K12+345) or 'chainage_m' "
+                f"column; theirs are: {name_list(c for c in points.columns if c != 'geometry')}"
             )
         xy = shapely.get_coordinates(points.geometry.values)
         loc = canal.locate(xy[:, 0], xy[:, 1])

@@ -15,16 +15,18 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from geo_guard import __version__
-from geo_guard._errors import GeoGuardError, OptionError
+from geo_guard._errors import GeoGuardError, OptionError, one_line
 from geo_guard.canal.model import Canal
 from geo_guard.io.vector import ENGINES, read_vector, write_vector, write_vector_layers
 from geo_guard.settings import ZONE_NAMES
@@ -38,16 +40,124 @@ err_console = Console(stderr=True, highlight=False)
 
 CRS_HELP = "wgs84, cgcs2000, gcj02 (AMap/高德), bd09 (Baidu/百度) or an EPSG code such as EPSG:4547"
 
+#: The files a Shapefile is made of: writing one writes them all.
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def refuse_overwriting_inputs(
+    outputs: Mapping[str, Path | None], inputs: Mapping[str, Path | None]
+) -> None:
+    """Stop, before any work, when a file the command writes is one of its inputs.
+
+    Paths are compared resolved (``./a/../a/x.csv``, relative or absolute, symlinks) and,
+    for files that exist, as files (hard links, case-insensitive disks). A Shapefile
+    counts with its ``.shx``/``.dbf``/``.prj``/``.cpg``.
+
+    Parameters
+    ----------
+    outputs : mapping of str to Path
+        What the command writes, named for the message: ``{"-o": path, "the workbook
+        beside -o": path}``.
+    inputs : mapping of str to Path or None
+        Option name (``--canal``) to the path given; ``None`` for options not given.
+
+    Raises
+    ------
+    OptionError
+        Names the output and the input it would overwrite.
+
+    Examples
+    --------
+    >>> canal = Path("data/boundaries/canal.geojson")
+    >>> refuse_overwriting_inputs({"-o": tmp / "zones.gpkg"}, {"--canal": canal})
+    >>> try:
+    ...     refuse_overwriting_inputs({"-o": Path("data/../data/boundaries/canal.geojson")},
+    ...                               {"--canal": canal, "--clip": None})
+    ... except OptionError as err:
+    ...     print(str(err).split(":")[0])
+    -o data/../data/boundaries/canal.geojson is the input --canal (data/boundaries/canal.geojson)
+    """
+    given = {option: path for option, path in inputs.items() if path is not None}
+    for label, output in outputs.items():
+        if output is None:
+            continue
+        for option, path in given.items():
+            if any(_same_file(o, i) for o in _file_parts(output) for i in _file_parts(path)):
+                raise OptionError(
+                    f"{label} {output} is the input {option} ({path}): writing it would "
+                    "destroy the input; choose another output name"
+                )
+
+
+def _file_parts(path: Path) -> list[Path]:
+    path = Path(path)
+    if path.suffix.lower() == ".shp":
+        return [path.with_suffix(suffix) for suffix in _SHAPEFILE_PARTS]
+    return [path]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return False
+
+
+def _plain(*parts: str | tuple[str, str]) -> Text:
+    """A line whose text prints as typed: rich markup (``[/]``, ``[[rules]]``) and emoji
+    codes (``:x:``) in file names, headers or cells are not interpreted.
+
+    Parts are plain strings or ``(text, style)`` pairs.
+    """
+    return Text.assemble(*parts)
+
+
+def _add_row(table: Table, *cells: object) -> None:
+    """A table row of literal text (see :func:`_plain`)."""
+    table.add_row(*(Text(str(cell)) for cell in cells))
+
+
+#: click >= 8.2 raises this (a UsageError holding the help) for a bare ``geo-guard``.
+_NO_ARGS_IS_HELP: type[Exception] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {})
+)
+
 
 class GeoGuardGroup(click.Group):
-    """Turns GeoGuardError into one line on stderr and exit status 2."""
+    """Turns GeoGuardError and click's usage errors (unknown option, missing value ...)
+    into one line on stderr starting ``error:``, and exit status 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        try:
+            return super().main(*args, **{**kwargs, "standalone_mode": False})
+        except _NO_ARGS_IS_HELP as err:
+            err.show()  # no command given: the help, as click shows it
+            raise SystemExit(err.exit_code) from None
+        except click.UsageError as err:
+            where = err.ctx.command_path if err.ctx is not None else "geo-guard"
+            _print_error(f"{one_line(err.format_message())} (see {where} --help)")
+            raise SystemExit(err.exit_code) from None
+        except click.ClickException as err:
+            err.show()
+            raise SystemExit(err.exit_code) from None
+        except click.Abort:
+            err_console.print("Aborted!", highlight=False)
+            raise SystemExit(1) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GeoGuardError as err:
-            err_console.print(f"[bold red]error:[/] {err}", markup=True, soft_wrap=True)
+            _print_error(str(err))
             raise SystemExit(2) from None
+
+
+def _print_error(message: str) -> None:
+    err_console.print(_plain(("error:", "bold red"), f" {message}"), soft_wrap=True)
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
@@ -186,6 +296,12 @@ def load_canal(
     )
 
 
+def _canal_inputs(canal_path: Path | None, rules_path: Path | None) -> dict[str, Path | None]:
+    """The canal options' input files (for :func:`refuse_overwriting_inputs`)."""
+    meta = click.get_current_context().meta
+    return {"--canal": canal_path, "--rules": rules_path, "--calibration": meta.get("calibration")}
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Keep an option that is not passed to the command for load_canal()."""
     ctx.meta[param.name] = value
@@ -238,6 +354,15 @@ def zones(
           --rules data/boundaries/zone_rules.example.toml \\
           --clip data/boundaries/study_area.geojson -o out/zones.gpkg
     """
+    suffix = output.suffix.lower()
+    if suffix not in {".gpkg", ".geojson", ".json", ".shp"}:  # before the work, not after it
+        raise OptionError(f"{output.name}: zones are written as .gpkg, .geojson or .shp")
+    dissolved_path = output.with_name(f"{output.stem}_dissolved{output.suffix}")
+    beside = None if suffix == ".gpkg" else dissolved_path
+    refuse_overwriting_inputs(
+        {"-o": output, "the _dissolved file beside -o,": beside},
+        {**_canal_inputs(canal_path, rules_path), "--clip": clip_path},
+    )
     rules = load_rules(rules_path)
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     clip = read_vector(clip_path, engine=engine) if clip_path else None
@@ -245,7 +370,6 @@ def zones(
     pieces = build_zones(canal, rules, clip=clip, crs=out_crs, ends=ends)
     dissolved = dissolve_zones(pieces)
     centerline = canal.centerline(out_crs)
-    suffix = output.suffix.lower()
     if suffix == ".gpkg":
         write_vector_layers(
             {"zones": pieces, "zones_dissolved": dissolved, "centerline": centerline},
@@ -254,15 +378,11 @@ def zones(
         )
     elif suffix in {".geojson", ".json", ".shp"}:
         write_vector(pieces, output, engine=engine)
-        write_vector(
-            dissolved, output.with_name(f"{output.stem}_dissolved{output.suffix}"), engine=engine
-        )
-    else:
-        raise OptionError(f"{output.name}: zones are written as .gpkg, .geojson or .shp")
+        write_vector(dissolved, dissolved_path, engine=engine)
     _print_zone_summary(pieces, canal)
     if rules.note:
-        console.print(f"[dim]{rules.note}[/]")
-    console.print(f"zones written to [bold]{output}[/]")
+        console.print(Text(rules.note, style="dim"))
+    console.print(_plain("zones written to ", (str(output), "bold")))
 
 
 def _output_crs(value: str | None) -> Any:
@@ -294,9 +414,8 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
     )
     for level, row in areas.iterrows():
         values = [row.get(b, 0.0) for b in ("左岸", "右岸")]
-        table.add_row(
-            str(level), ZONE_NAMES[int(level)], *(f"{v:.3f}" for v in values), f"{sum(values):.3f}"
-        )
+        _add_row(table, level, ZONE_NAMES[int(level)], *(f"{v:.3f}" for v in values),
+                 f"{sum(values):.3f}")
     console.print(table)
     lengths = canal.segments.assign(length=canal.segments["end_m"] - canal.segments["start_m"])
     by_type = lengths.groupby("structure", sort=False)["length"].agg(["count", "sum"])
@@ -305,16 +424,16 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
     table.add_column("段数 segments", justify="right")
     table.add_column("长度 length (km)", justify="right")
     for structure, row in by_type.iterrows():
-        table.add_row(str(structure), str(int(row["count"])), f"{row['sum'] / 1000:.3f}")
-    table.add_row("合计 total", str(len(lengths)), f"{canal.length_m / 1000:.3f}")
+        _add_row(table, structure, int(row["count"]), f"{row['sum'] / 1000:.3f}")
+    _add_row(table, "合计 total", len(lengths), f"{canal.length_m / 1000:.3f}")
     console.print(table)
     start, end = canal.chainage_range
-    console.print(
+    console.print(_plain(
         f"桩号 chainage {canal.stake(start)} – {canal.stake(end)}; "
         f"metric CRS EPSG:{canal.metric_crs.to_epsg()}"
-    )
+    ))
     for issue in canal.issues:
-        console.print(f"[yellow]note:[/] {issue}")
+        console.print(_plain(("note:", "yellow"), f" {issue}"))
 
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
@@ -373,6 +492,11 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
     if suffix not in OUTPUT_SUFFIXES:  # before the work, not after it
         raise OptionError(f"{output.name}: unknown output type '{suffix}'; use .csv, .xlsx, "
                           ".gpkg, .geojson, .shp or .parquet")
+    refuse_overwriting_inputs(
+        {"-o": output},
+        {"file INPUT": input_path, **_canal_inputs(canal_path, rules_path), "--zones": zones_path,
+         "--admin": admin_path},
+    )
     rules = load_rules(rules_path) if zones_path is None else None
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     is_table = input_path.suffix.lower() in TABLE_SUFFIXES
@@ -390,7 +514,7 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
     write_classified(result, output, headers=headers, keep_geometry=not is_table,
                      engine=engine, summary=summary)
     _print_classify_summary(result, summary)
-    console.print(f"{len(result)} rows written to [bold]{output}[/]")
+    console.print(_plain(f"{len(result)} rows written to ", (str(output), "bold")))
 
 
 def _print_classify_summary(result: Any, summary: dict[str, Any]) -> None:
@@ -399,19 +523,19 @@ def _print_classify_summary(result: Any, summary: dict[str, Any]) -> None:
     table.add_column("保护区 zone")
     table.add_column("点位 rows", justify="right")
     for row in summary["zone"].itertuples(index=False):
-        table.add_row(str(row.zone_level), str(row.zone), str(row.rows))
+        _add_row(table, row.zone_level, row.zone, row.rows)
     console.print(table)
     table = Table(title="按类型 Rows per source type")
     table.add_column("风险源类型 source type")
     table.add_column("点位 rows", justify="right")
     for row in summary["source_type"].itertuples(index=False):
-        table.add_row(str(row.source_type), str(row.rows))
+        _add_row(table, row.source_type, row.rows)
     console.print(table)
     invalid = summary["invalid"]
     if len(invalid):
         console.print(f"[yellow]{len(invalid)} invalid row(s) 无效行[/] (kept, with the reason):")
         for row in invalid.head(10).itertuples(index=False):
-            console.print(f"  row {row.row}: {row.reason}", markup=False)
+            console.print(_plain(f"  row {row.row}: {row.reason}"))
         if len(invalid) > 10:
             console.print(f"  … and {len(invalid) - 10} more")
 
@@ -468,6 +592,11 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
 
     if output.suffix.lower() != ".gpkg":
         raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
+    refuse_overwriting_inputs(
+        {"-o": output, "the workbook beside -o,": output.with_suffix(".xlsx")},
+        {**_canal_inputs(canal_path, rules_path), "--forest": forest_path,
+         "--exclude": exclude_path, "--admin": admin_path},
+    )
     rules = load_rules(rules_path)
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     forest = read_vector(forest_path, engine=engine)
@@ -481,7 +610,7 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
     sources.update({k: str(v) for k, v in (("排除", exclude_path), ("行政区", admin_path)) if v})
     gpkg, workbook = write_corridor(result, output, engine=engine, sources=sources)
     _print_corridor_summary(result)
-    console.print(f"written to [bold]{gpkg}[/] and [bold]{workbook}[/]")
+    console.print(_plain("written to ", (str(gpkg), "bold"), " and ", (str(workbook), "bold")))
 
 
 def _print_corridor_summary(result: Any) -> None:
@@ -491,7 +620,7 @@ def _print_corridor_summary(result: Any) -> None:
     for header in ("岸别", "林带", "林地", "覆盖率", "断档", "断档长度", "待造林", "提质改造"):
         table.add_column(header, justify="left" if header == "岸别" else "right")
     for row in bank_totals(result).itertuples(index=False):
-        table.add_row(row.bank, f"{row.belt_m2 / 1e4:.2f}", f"{row.forest_m2 / 1e4:.2f}",
+        _add_row(table, row.bank, f"{row.belt_m2 / 1e4:.2f}", f"{row.forest_m2 / 1e4:.2f}",
                       f"{row.coverage:.1%}", str(row.gaps),
                       f"{row.gap_m:,.0f} m ({row.gap_share:.1%})", f"{row.uncovered_m2 / 1e4:.2f}",
                       f"{row.weak_stands} 处 {row.weak_m2 / 1e4:.2f}")
@@ -502,15 +631,15 @@ def _print_corridor_summary(result: Any) -> None:
         for header in ("编号", "岸别", "起点桩号", "终点桩号", "长度 m", "未覆盖 m²", "覆盖率"):
             table.add_column(header, justify="right")
         for gap in gaps.head(15).itertuples(index=False):
-            table.add_row(gap.gap_id, gap.bank, gap.stake_from, gap.stake_to,
+            _add_row(table, gap.gap_id, gap.bank, gap.stake_from, gap.stake_to,
                           f"{gap.length_m:,.0f}", f"{gap.uncovered_m2:,.0f}",
                           f"{gap.mean_coverage:.0%}")
         console.print(table)
         if len(gaps) > 15:
             console.print(f"  … and {len(gaps) - 15} more gaps in the workbook")
     if result.repaired:
-        console.print(f"[yellow]note:[/] {len(result.repaired)} invalid forest polygon(s) "
-                      f"repaired: {', '.join(result.repaired[:10])}", markup=True)
+        console.print(_plain(("note:", "yellow"), f" {len(result.repaired)} invalid forest "
+                             f"polygon(s) repaired: {', '.join(map(str, result.repaired[:10]))}"))
 
 
 def _read_any(path: Path, engine: str, layer: str | None = None) -> Any:
@@ -524,12 +653,27 @@ def _read_any(path: Path, engine: str, layer: str | None = None) -> Any:
     return read_vector(path, engine=engine)
 
 
+def _read_shapes(path: Path, engine: str, layer: str, option: str) -> Any:
+    """Lines or polygons to draw: a table without geometry is refused with what to give."""
+    import geopandas as gpd
+
+    frame = _read_any(path, engine, layer=layer)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise OptionError(f"{path.name} is a table without geometry; {option} takes the "
+                          "`geo-guard corridor` GeoPackage or any file of lines or polygons")
+    return frame
+
+
 def _gpkg_has_layer(path: Path | None, layer: str) -> bool:
     if path is None or path.suffix.lower() != ".gpkg" or not path.is_file():
         return False
     import pyogrio
+    import pyogrio.errors
 
-    return layer in {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+    try:
+        return layer in {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+    except pyogrio.errors.DataSourceError:  # not a GeoPackage: reading it says why
+        return False
 
 
 @main.command("map")
@@ -618,6 +762,14 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
         raise OptionError(f"{output}: with --split-by, -o is a folder, e.g. -o out/maps")
     if split_by is not None and sources_path is None:
         raise OptionError("--split-by needs --sources")
+    if split_by is not None and output.exists() and not output.is_dir():
+        raise OptionError(f"{output}: with --split-by, -o is a folder, and this is a file")
+    written = {"-o": output} if split_by is None else {
+        "-o": output, "the index page in -o,": output / "index.html"}
+    refuse_overwriting_inputs(written, {
+        **_canal_inputs(canal_path, rules_path), "--zones": zones_path, "--sources": sources_path,
+        "--gaps": gaps_path, "--weak-stands": weak_path, "--forest": forest_path,
+        "--admin": admin_path})
     rules = load_rules(rules_path) if rules_path else None
     canal = (load_canal(canal_path, canal_crs, None, reverse, chainage_start, engine)
              if canal_path else None)
@@ -627,10 +779,10 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
     if sources_path is not None:
         sources = _map_sources(sources_path, engine, canal, rules, zones_frame, admin,
                                sources_crs)
-    gaps = _read_any(gaps_path, engine, layer="gaps") if gaps_path else None
+    gaps = _read_shapes(gaps_path, engine, "gaps", "--gaps") if gaps_path else None
     if weak_path is None and _gpkg_has_layer(gaps_path, "weak_stands"):
         weak_path = gaps_path  # a corridor GeoPackage holds both
-    weak = _read_any(weak_path, engine, layer="weak_stands") if weak_path else None
+    weak = _read_shapes(weak_path, engine, "weak_stands", "--weak-stands") if weak_path else None
     forest = read_vector(forest_path, engine=engine) if forest_path else None
     layers = {"zones": zones_frame, "gaps": gaps, "weak_stands": weak,
               "forest": forest, "admin": admin}
@@ -639,8 +791,8 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
                                 basemap=basemap, tianditu_key=tianditu_key, offline=not cdn,
                                 **({"title": title} if title else {}), **layers)
         area = "乡镇" if split_by == "township" else "行政村"
-        console.print(f"{len(paths) - 1} area maps (按{area}分幅) written; "
-                      f"open [bold]{paths[-1].resolve()}[/]")
+        console.print(_plain(f"{len(paths) - 1} area maps (按{area}分幅) written; open ",
+                             (str(paths[-1].resolve()), "bold")))
         return
     m = maps.risk_map(canal, rules=rules, sources=sources, basemap=basemap,
                       tianditu_key=tianditu_key, title=title, **layers)
@@ -675,11 +827,12 @@ def _print_map_summary(m: Any, output: Path, cdn: bool) -> None:
     for child in m._children.values():
         spec_name = getattr(child, "display_name", None)
         if spec_name is not None:
-            table.add_row(spec_name, f"{child.feature_count:,}")
+            _add_row(table, spec_name, f"{child.feature_count:,}")
     console.print(table)
     for note in state.notes:
-        console.print(f"[dim]{note}[/]", markup=True)
+        console.print(Text(str(note), style="dim"))
     size = output.stat().st_size / 2**20
     mode = "links Leaflet from CDNs (needs the network)" if cdn else "works offline"
-    console.print(f"map written to [bold]{output.resolve()}[/] ({size:.1f} MB, {mode})")
+    console.print(_plain("map written to ", (str(output.resolve()), "bold"),
+                         f" ({size:.1f} MB, {mode})"))
 
