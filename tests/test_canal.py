@@ -156,6 +156,15 @@ def test_real_osm_centerline() -> None:
     assert start == pytest.approx((111.7091, 32.6745), abs=1e-3)
 
 
+def test_locate_takes_one_point_as_two_numbers(straight_canal: Canal) -> None:
+    from .conftest import X0, Y0
+
+    where = straight_canal.locate(X0 + 500.0, Y0 - 30.0)  # 30 m right of K0+500
+    assert where.distance_m.tolist() == pytest.approx([30.0])
+    assert where.chainage_m.tolist() == pytest.approx([500.0])
+    assert where.banks().tolist() == ["右岸"]
+
+
 # ------------------------------------------------------------- degenerate and hostile lines
 def test_a_zero_length_canal_is_one_canal_error() -> None:
     frame = line_frame([(0, 0), (0, 0)], [(5, 5), (5, 5)])
@@ -253,7 +262,7 @@ def test_management_edge_out_of_range_is_an_error(edge: float) -> None:
 
 def test_repeated_parts_found_among_many_match_pairwise_comparison() -> None:
     # The indexed duplicate check against the plain every-pair comparison it replaced.
-    from geo_guard.canal.model import _repeated_parts
+    from geo_guard.canal.parts import repeated_parts
 
     rng = np.random.default_rng(8)
     parts = [LineString(rng.integers(0, 5, size=(rng.integers(2, 4), 2))) for _ in range(300)]
@@ -265,4 +274,4 @@ def test_repeated_parts_found_among_many_match_pairwise_comparison() -> None:
         for i in range(len(geoms))
     ])
     assert brute.sum() > 40  # the case is not trivial
-    assert (_repeated_parts(geoms, usable) == brute).all()
+    assert (repeated_parts(geoms, usable) == brute).all()

@@ -347,6 +347,8 @@ def test_each_command_refuses_to_overwrite_its_inputs(
     page.write_text("名称,经度,纬度\n", encoding="utf-8")
     _refused(["map", "--sources", str(page), "-o", str(page)], page, "--sources")
     _refused(["map", "--gaps", str(page), "-o", str(page)], page, "--gaps")
+    # convert: -o is the coordinate list
+    _refused(["convert", src, "--from", "gcj02", "-o", src], inputs["sources"], "file INPUT")
 
 
 def test_other_spellings_of_an_input_are_refused_too(
@@ -499,7 +501,7 @@ def test_vector_sources_off_the_globe_become_invalid_rows(tmp_path: Path) -> Non
         (["map", "--gaps", str(SAMPLE / "risk_sources.csv"), "-o", "m.html"],
          r"risk_sources.csv is a table without geometry; --gaps takes"),
         (["zones", "--canal", CANAL, "--rules", RULES, "-o", "z.txt"],
-         r"z.txt: zones are written as .gpkg, .geojson or .shp"),
+         r"z.txt: zones are written as .gpkg, .geojson, .shp, .kml or .kmz"),
     ],
 )
 def test_more_mistakes_give_one_error_line(

@@ -38,10 +38,11 @@ from shapely.geometry import LineString
 from geo_guard._errors import CanalError, name_list
 from geo_guard._parallel import chunked
 from geo_guard.canal.nearest import nearest_edges
+from geo_guard.canal.parts import check_coordinates, join_parts, lonlat
 from geo_guard.canal.stakes import format_stakes, parse_stake
 from geo_guard.crs import metric_crs_for, with_input_crs
 from geo_guard.io.vector import read_vector
-from geo_guard.settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M, MAX_REACH_M
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, MAX_REACH_M
 from geo_guard.vocabulary.columns import (
     SEGMENT_ATTRIBUTES,
     canonical_column,
@@ -50,9 +51,6 @@ from geo_guard.vocabulary.columns import (
 )
 
 logger = logging.getLogger(__name__)
-
-#: Gaps between consecutive parts longer than this are an error, not a digitising slip.
-MAX_BRIDGED_GAP_M = 500.0
 
 #: Chainages beyond this are typos (the whole Middle Route is 1,432 km long).
 MAX_CHAINAGE_M = 10_000_000.0
@@ -233,13 +231,13 @@ class Canal:
         )
         frame = _check_geometry(frame, source)
         frame = frame.explode(index_parts=False, ignore_index=True)
-        _check_coordinates(frame, source)
+        check_coordinates(frame, source)
         if reverse:
             frame = frame.iloc[::-1].reset_index(drop=True)
             frame["geometry"] = shapely.reverse(frame.geometry.values)
         metric = working_crs(frame, metric_crs, source=source)
         projected = frame.to_crs(metric)
-        projected, issues = _join_parts(projected, source)
+        projected, issues = join_parts(projected, source)
         segments = _segment_table(projected)
         starts = segments.pop("chainage_start_m") if "chainage_start_m" in segments else None
         canal = cls(segments, crs=frame.crs, stake_prefix=stake_prefix, issues=issues)
@@ -328,7 +326,7 @@ class Canal:
 
     # ---------------------------------------------------------------------- locate
     def locate(
-        self, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
+        self, x: float | Sequence[float] | np.ndarray, y: float | Sequence[float] | np.ndarray
     ) -> CanalLocation:
         """Nearest place on the centerline for points given in the metric CRS.
 
@@ -338,8 +336,9 @@ class Canal:
 
         Parameters
         ----------
-        x, y : array-like
-            Coordinates in :attr:`metric_crs`; NaN marks a missing point.
+        x, y : float or array-like
+            Coordinates in :attr:`metric_crs`; NaN marks a missing point. One point may
+            be given as two numbers: the result then holds arrays of length one.
 
         Returns
         -------
@@ -351,9 +350,12 @@ class Canal:
         >>> where = canal.locate([x], [y + 100])
         >>> where.banks().tolist(), where.stakes().tolist()
         (['左岸'], ['K100+036'])
+        >>> one = canal.locate(x, y)  # one point as two numbers
+        >>> round(float(one.distance_m[0]), 6), one.stakes()[0]
+        (0.0, 'K100+000')
         """
-        x = np.asarray(x, dtype=float)
-        y = np.asarray(y, dtype=float)
+        x = np.atleast_1d(np.asarray(x, dtype=float)).ravel()
+        y = np.atleast_1d(np.asarray(y, dtype=float)).ravel()
         tree = self._tree
         edge = chunked(lambda xs, ys: nearest_edges(self._vertices, tree, xs, ys), x, y)
         distance, measure, side = self._project(x, y, edge)
@@ -445,141 +447,6 @@ def _check_geometry(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     return frame.loc[~missing.to_numpy()].reset_index(drop=True)
 
 
-#: Beyond this a projected coordinate (metres) is no place on Earth.
-_MAX_PROJECTED_M = 1e8
-
-
-def _check_coordinates(frame: gpd.GeoDataFrame, source: str) -> None:
-    """Refuse a vertex that is inf/NaN or off the globe: GEOS and PROJ fail on it later.
-
-    When every vertex is off (lon/lat swapped, a wrong CRS) the metric CRS choice says
-    what to do, so only stray vertices are reported here.
-    """
-    xy, owner = shapely.get_coordinates(frame.geometry.values, return_index=True)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(xy).all(axis=1)
-        crs = pyproj.CRS.from_user_input(frame.crs)
-        if crs.is_geographic or (crs.is_compound and crs.sub_crs_list[0].is_geographic):
-            off = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
-            limits = "beyond longitude ±180 / latitude ±90"
-        else:
-            off = (np.abs(xy) > _MAX_PROJECTED_M).any(axis=1)
-            limits = f"beyond ±{_MAX_PROJECTED_M:,.0f} m"
-            degrees = (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90)
-            if len(xy) and degrees.all():
-                raise CanalError(
-                    f"{source}: coordinates such as ({xy[0, 0]:g}, {xy[0, 1]:g}) look like "
-                    f"degrees, but its CRS {crs.name} is in metres; give the real CRS, e.g. "
-                    "--crs wgs84 or --crs cgcs2000"
-                )
-    if off.all() and not bad.any():
-        return
-    bad |= off
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        what = limits if np.isfinite(xy[k]).all() else "not a finite number"
-        raise CanalError(
-            f"{source}: part {_label(frame, int(owner[k]))} has a vertex at "
-            f"({xy[k, 0]:g}, {xy[k, 1]:g}), {what} ({int(bad.sum())} such vertices in all); "
-            "fix or delete those vertices"
-        )
-
-
-def _join_parts(frame: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Orient the parts end to start, drop repeated and zero-length ones, bridge small gaps."""
-    issues: list[str] = []
-    geoms = shapely.remove_repeated_points(frame.geometry.values, 0.0)
-    zero = shapely.length(geoms) == 0
-    repeated = _repeated_parts(geoms, ~zero)
-    for i in np.flatnonzero(zero | repeated):
-        what = "has zero length" if zero[i] else "repeats an earlier part"
-        issues.append(f"{source}: part {_label(frame, i)} {what}; skipped")
-    keep = np.flatnonzero(~zero & ~repeated)
-    if len(keep) == 0:
-        raise CanalError(
-            f"{source}: the centerline has zero length (every vertex is the same place); "
-            "give the canal as lines with at least two distinct points"
-        )
-    frame = frame.iloc[keep].reset_index(drop=True)
-    coords = [shapely.get_coordinates(g) for g in geoms[keep]]
-    if len(coords) > 1 and _first_is_upstream(coords[0], coords[1]):
-        issues.append(f"{source}: part {_label(frame, 0)} was digitised upstream; reversed")
-        coords[0] = coords[0][::-1]
-    joined = [0]  # parts kept, in order; each starts exactly where the previous one ends
-    for i in range(1, len(coords)):
-        prev_end = coords[joined[-1]][-1]
-        part = coords[i]
-        d_start, d_end = np.hypot(*(part[0] - prev_end)), np.hypot(*(part[-1] - prev_end))
-        if d_end < d_start:
-            part = part[::-1]
-            issues.append(f"{source}: part {_label(frame, i)} was digitised upstream; reversed")
-        gap = min(d_start, d_end)
-        if gap > MAX_BRIDGED_GAP_M:
-            where = _lonlat(prev_end, frame.crs)
-            raise CanalError(
-                f"{source}: parts {_label(frame, joined[-1])} and {_label(frame, i)} do not join "
-                f"(gap {gap:.0f} m at {where}); put the features in flow order, or pass --reverse "
-                "for a line digitised upstream"
-            )
-        if gap > CANAL_GAP_TOLERANCE_M:
-            issues.append(
-                f"{source}: gap of {gap:.1f} m between parts {_label(frame, joined[-1])} and "
-                f"{_label(frame, i)} at {_lonlat(prev_end, frame.crs)}; "
-                "bridged with a straight line"
-            )
-        # Snap the start onto the previous end so the segments share the junction exactly.
-        # A part that began just past the previous end may then repeat that point as its
-        # next vertex: a zero-length edge, which has no direction, so it goes.
-        part = np.vstack([prev_end, part[1:]])
-        part = part[np.r_[True, np.any(np.diff(part, axis=0) != 0, axis=1)]]
-        if len(part) < 2:
-            issues.append(
-                f"{source}: part {_label(frame, i)} has no length once joined to part "
-                f"{_label(frame, joined[-1])} at {_lonlat(prev_end, frame.crs)}; skipped"
-            )
-            continue
-        coords[i] = part
-        joined.append(i)
-    frame = frame.iloc[joined].reset_index(drop=True)
-    kept = [coords[i] for i in joined]
-    lines = shapely.linestrings(
-        np.vstack(kept), indices=np.repeat(np.arange(len(kept)), [len(c) for c in kept])
-    )
-    frame = frame.set_geometry(gpd.GeoSeries(lines, index=frame.index, crs=frame.crs))
-    return frame, issues
-
-
-def _repeated_parts(geoms: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """Parts equal (in either direction) to an earlier usable part.
-
-    Equal lines have the same bounding box, so only parts that share a box are compared:
-    sorting the boxes makes this O(n log n) instead of comparing every pair (4,000 parts
-    took seconds).
-    """
-    repeated = np.zeros(len(geoms), dtype=bool)
-    candidates = np.flatnonzero(usable)
-    if len(candidates) < 2:
-        return repeated
-    _, group, counts = np.unique(
-        shapely.bounds(geoms[candidates]), axis=0, return_inverse=True, return_counts=True
-    )
-    group = group.reshape(-1)
-    for g in np.flatnonzero(counts > 1):
-        members = candidates[group == g]  # in input order
-        for k in range(1, len(members)):
-            if shapely.equals(geoms[members[k]], geoms[members[:k]]).any():
-                repeated[members[k]] = True
-    return repeated
-
-
-def _first_is_upstream(first: np.ndarray, second: np.ndarray) -> bool:
-    """True when the first part's start, not its end, touches the second part."""
-    ends = second[[0, -1]]
-    d_end = np.hypot(*(ends - first[-1]).T).min()
-    d_start = np.hypot(*(ends - first[0]).T).min()
-    return bool(d_start < d_end)
-
-
 def _crossing_issues(canal: Canal, source: str, limit: int = 10) -> list[str]:
     """Where the centerline crosses or doubles back on itself, with lon/lat and stakes.
 
@@ -621,24 +488,13 @@ def _crossing_issues(canal: Canal, source: str, limit: int = 10) -> list[str]:
     for k in range(min(len(hits), limit)):
         what = "runs back over itself" if overlap[hits[k]] else "crosses itself"
         issues.append(
-            f"{source}: the centerline {what} at {_lonlat(points[k], canal.metric_crs)} "
+            f"{source}: the centerline {what} at {lonlat(points[k], canal.metric_crs)} "
             f"({stakes[0][k]} and {stakes[1][k]}); zones, banks and stakes are wrong there: "
             "check the vertex order of that stretch"
         )
     if len(hits) > limit:
         issues.append(f"{source}: … and {len(hits) - limit} more places where it meets itself")
     return issues
-
-
-def _label(frame: gpd.GeoDataFrame, i: int) -> str:
-    if "segment_id" in frame and not is_missing(frame["segment_id"].iloc[i]):
-        return str(frame["segment_id"].iloc[i])
-    return f"#{i + 1}"
-
-
-def _lonlat(xy: np.ndarray, crs: pyproj.CRS) -> str:
-    lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(*xy)
-    return f"{lon:.6f}E {lat:.6f}N"
 
 
 def _structure_from_osm(frame: pd.DataFrame) -> pd.Series:
