@@ -349,6 +349,16 @@ def test_each_command_refuses_to_overwrite_its_inputs(
     _refused(["map", "--gaps", str(page), "-o", str(page)], page, "--gaps")
     # convert: -o is the coordinate list
     _refused(["convert", src, "--from", "gcj02", "-o", src], inputs["sources"], "file INPUT")
+    # report weekly: a file it writes into the -o folder is the ledger or the canal
+    folder = tmp_path / "周报"
+    folder.mkdir()
+    ledger = folder / "附件4.xlsx"
+    ledger.write_bytes(b"the ledger the user keeps")
+    _refused(["report", "weekly", str(ledger), "-o", str(folder)], ledger, "LEDGER")
+    page = folder / "周报.html"
+    page.write_bytes(inputs["canal"].read_bytes())
+    _refused(["report", "weekly", "台账.gpkg", "--canal", str(page), "-o", str(folder)],
+             page, "--canal")
 
 
 def test_other_spellings_of_an_input_are_refused_too(
