@@ -1,11 +1,19 @@
 """Building blocks of the HTML maps: compact data encoding, map state and folium elements.
 
-Data goes into the page as JSON inside ``<script>``, encoded column by column (repeated
-values once, coordinates as integers) so 100,000 risk sources fit in a few MB. The
-browser side (``static/geo_guard/geo_guard_map.js``) builds the layers from it and puts
-every user value on the page with ``textContent``: a name such as
+Data goes into the page as JSON inside ``<script type="application/json">``, encoded
+column by column (repeated values once, coordinates as integers) so 100,000 risk sources
+fit in a few MB. The browser side (``static/geo_guard/geo_guard_map.js``) reads it with
+``JSON.parse`` and puts every user value on the page with ``textContent``: a name such as
 ``<img src=x onerror=alert(1)>`` shows as text and runs nothing. The JSON itself has
 ``<``, ``>`` and ``&`` escaped, so no value can close the ``<script>`` element.
+
+No user value passes through a Jinja2 template. branca renders the output of an
+element's macros a second time as a template (``Element(macro_output)``), so a name
+holding ``{{7*7}}`` would show as ``49``, ``{{ cycler.__init__.__globals__.os... }}``
+would run a command and ``{#`` would crash the render. geo_guard's elements therefore
+use no macros: they hand branca :class:`Verbatim` text, which is put in the page as it
+is. The one folium element that writes our text through a template, the layer control,
+gets names from :func:`html_text` (braces as character references).
 
 Examples
 --------
@@ -18,6 +26,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
@@ -38,14 +47,18 @@ from geo_guard.vocabulary.source_types import SOURCE_TYPES
 __all__ = [
     "COLUMN_LABELS",
     "TYPE_SHAPES",
+    "DataCall",
     "DataLayer",
-    "HtmlBlock",
+    "LegendElement",
     "MapState",
     "Script",
+    "Verbatim",
+    "data_block",
     "encode_table",
+    "html_text",
     "json_for_script",
+    "legend_row",
     "map_state",
-    "shape_svg",
 ]
 
 #: Chinese labels of the columns geo_guard adds (input columns keep their own names).
@@ -188,26 +201,12 @@ SHAPE_VERTICES: dict[str, list[float] | None] = {
 }
 
 
-def shape_svg(shape: str, fill: str = "#bdbdbd", size: int = 16) -> str:
-    """A small inline SVG of a marker shape, for the legend.
-
-    Examples
-    --------
-    >>> shape_svg("circle").startswith("<svg")
-    True
-    """
-    verts = SHAPE_VERTICES.get(shape)
-    head = (
-        f'<svg width="{size}" height="{size}" viewBox="-1.6 -1.6 3.2 3.2" aria-hidden="true">'
-    )
-    paint = f'fill="{html.escape(fill)}" stroke="#222" stroke-width="0.14"'
-    if verts is None:
-        return f'{head}<circle r="1" {paint}/></svg>'
-    points = " ".join(f"{verts[i]},{verts[i + 1]}" for i in range(0, len(verts), 2))
-    return f'{head}<polygon points="{points}" {paint}/></svg>'
-
-
 # --------------------------------------------------------------------------- JSON
+
+
+#: A UTF-16 surrogate alone (text decoded with ``surrogateescape``) cannot be written
+#: as UTF-8; JSON can carry it as an escape.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_for_script(obj: Any) -> str:
@@ -215,16 +214,53 @@ def json_for_script(obj: Any) -> str:
 
     ``<``, ``>`` and ``&`` become ``\\u003c``/``\\u003e``/``\\u0026`` (JavaScript reads
     them back unchanged), so a value cannot end the script or open a comment; the line
-    separators U+2028/U+2029 are escaped too. NaN is refused (it is not JSON).
+    separators U+2028/U+2029 and lone surrogates (which UTF-8 cannot hold) are escaped
+    too. NaN is refused (it is not JSON).
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
+    text = (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+    if _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+def data_block(element_id: str, obj: Any) -> str:
+    """A ``<script type="application/json">`` element holding ``obj``.
+
+    The page reads it with ``GeoGuard.data(id)`` (``JSON.parse``): browsers parse JSON far
+    faster than the same data written as a JavaScript literal, and data is never code.
+
+    Examples
+    --------
+    >>> data_block("t", {"名称": "{{7*7}}"})
+    '<script type="application/json" id="t">{"名称":"{{7*7}}"}</script>'
+    """
+    if not re.fullmatch(r"[A-Za-z][\w-]*", element_id):
+        raise ValueError(f"not an element id made by geo_guard: {element_id!r}")
+    return f'<script type="application/json" id="{element_id}">{json_for_script(obj)}</script>'
+
+
+def html_text(value: object) -> str:
+    """Text escaped for HTML, with ``{`` and ``}`` as character references.
+
+    For the few places where folium writes our text through a Jinja2 template (layer
+    control names) or as HTML (the page title): the browser shows the same text, and
+    the template sees no ``{{``, ``{%`` or ``{#``. A lone surrogate (which UTF-8 cannot
+    hold) becomes U+FFFD.
+
+    Examples
+    --------
+    >>> html_text("<b>{{7*7}}</b>")
+    '&lt;b&gt;&#123;&#123;7*7&#125;&#125;&lt;/b&gt;'
+    """
+    text = _LONE_SURROGATE.sub("\ufffd", str(value))
+    return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _is_missing(value: object) -> bool:
@@ -280,9 +316,13 @@ def display_strings(values: pd.Series, column: object = None) -> np.ndarray:
             out = display_strings(series.mask(parsed), None)
             out[parsed] = [pattern.format(v) for v in numbers[parsed]]
             return out
-    text = series.astype("string")  # str() of every value; missing stays missing
-    text = text.mask(text.str.strip() == "")
-    return text.to_numpy(dtype=object, na_value=None)
+    # str() of every value, missing and blank ones None. Not astype("string"): its Arrow
+    # storage refuses text a decoder left lone surrogates in, and this is no slower.
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    out[:] = [None if gone or not (text := str(value)).strip() else text
+              for value, gone in zip(values, missing, strict=True)]
+    return out
 
 
 def encode_column(
@@ -410,10 +450,11 @@ class MapState:
         ``"gcj02"`` when the base map is AMap: overlays are moved to GCJ-02 in the page.
     basemap : str or None
         Name of the base map added by geo_guard.
-    legend : list of (str, str)
-        Legend sections: (heading, HTML rows) in the order the layers were added.
+    legend : list of (str, list of dict)
+        Legend sections: (heading, rows of :func:`legend_row`) in the order the layers
+        were added.
     notes : list of str
-        Plain-text notes shown under the legend (escaped when rendered).
+        Plain-text notes shown under the legend (as text).
     bounds : list of float or None
         WGS84 ``[west, south, east, north]`` of everything added.
     layers : int
@@ -422,7 +463,7 @@ class MapState:
 
     offset: str | None = None
     basemap: str | None = None
-    legend: list[tuple[str, str]] = field(default_factory=list)
+    legend: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     bounds: list[float] | None = None
     layers: int = 0
@@ -461,6 +502,44 @@ def map_state(m: folium.Map) -> MapState:
 # --------------------------------------------------------------------------- elements
 
 
+class Verbatim(Element):
+    """Text put into the page exactly as given: never read as a Jinja2 template.
+
+    branca's own elements wrap text in ``Element(text)``, which compiles the text as a
+    template; this one returns it unchanged.
+
+    Examples
+    --------
+    >>> Verbatim("{{7*7}} {% raw %} {#").render()
+    '{{7*7}} {% raw %} {#'
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Verbatim"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """The text, unchanged."""
+        return self.text
+
+
+def _figure(element: Element) -> Figure:
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError(f"{type(element).__name__} can only be rendered inside a folium map")
+    return figure
+
+
+def _emit(element: Element, *, html: str = "", script: str = "") -> None:
+    """Put an element's HTML (body, after the map) and script into its page, verbatim."""
+    figure = _figure(element)
+    if html:
+        figure.html.add_child(Verbatim(html), name=element.get_name())
+    if script:
+        figure.script.add_child(Verbatim(script), name=element.get_name())
+
+
 def _runtime_html() -> str:
     shapes = json_for_script(SHAPE_VERTICES)
     return (
@@ -471,8 +550,8 @@ def _runtime_html() -> str:
 
 
 def _ensure_runtime(element: Element) -> None:
-    figure = element.get_root()
-    figure.header.add_child(Element(_runtime_html()), name="geo_guard_runtime")
+    figure = _figure(element)
+    figure.header.add_child(Verbatim(_runtime_html()), name="geo_guard_runtime")
 
 
 class DataLayer(Layer):
@@ -492,21 +571,8 @@ class DataLayer(Layer):
         Visible when the page opens.
     """
 
-    # The data sits in a JSON script element: browsers parse JSON.parse input far faster
-    # than the same data written as a JavaScript literal (seconds for 100,000 points).
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-        <script type="application/json" id="{{ this.get_name() }}_data">
-        {{- this.spec_json -}}
-        </script>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = GeoGuard.{{ this.function }}(
-            {{ this.map_name }}, GeoGuard.data({{ (this.get_name() ~ '_data')|tojson }}));
-        {% endmacro %}
-        """
-    )
+    # No macros: the data goes into the page verbatim (see the module docstring).
+    _template = Template("")
 
     def __init__(
         self,
@@ -517,9 +583,9 @@ class DataLayer(Layer):
         raw: Mapping[str, str] | None = None,
         show: bool = True,
     ) -> None:
-        # The layer control writes names as HTML: escape them there; the page's own
-        # code shows spec["name"] as text.
-        super().__init__(name=html.escape(str(spec["name"])), overlay=True, show=show)
+        # The layer control writes names as HTML through a template: html_text there;
+        # the page's own code shows spec["name"] as text.
+        super().__init__(name=html_text(spec["name"]), overlay=True, show=show)
         self._name = "GeoGuardLayer"
         self.display_name = str(spec["name"])
         self.feature_count = int(spec.get("count", 0))
@@ -533,8 +599,16 @@ class DataLayer(Layer):
         self.spec_json = text
 
     def render(self, **kwargs: Any) -> None:
-        """Render, adding the geo_guard runtime to the page header once."""
+        """Put the data block and the builder call in the page (then folium's ``addTo``)."""
         _ensure_runtime(self)
+        name = self.get_name()
+        block = f"{name}_data"
+        _emit(
+            self,
+            html=f'<script type="application/json" id="{block}">{self.spec_json}</script>',
+            script=f"var {name} = GeoGuard.{self.function}({self.map_name}, "
+            f"GeoGuard.data({json_for_script(block)}));",
+        )
         super().render(**kwargs)
 
 
@@ -544,20 +618,15 @@ class Script(MacroElement):
     Parameters
     ----------
     code : str
-        JavaScript; arguments must come from :func:`json_for_script`.
+        JavaScript made by geo_guard from constants; user data goes in a
+        :class:`DataCall` instead.
     js : list of (str, str), optional
         Extra script links (name, CDN URL) the code needs.
     css : list of (str, str), optional
         Extra stylesheet links.
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this.code }}
-        {% endmacro %}
-        """
-    )
+    _template = Template("")
 
     def __init__(
         self,
@@ -574,67 +643,86 @@ class Script(MacroElement):
 
     def render(self, **kwargs: Any) -> None:
         """Render, adding the runtime and the links this code needs to the header."""
-        from branca.element import CssLink, JavascriptLink
-
         _ensure_runtime(self)
-        figure = self.get_root()
+        figure = _figure(self)
         for name, url in self.js_links:
             figure.header.add_child(JavascriptLink(url), name=name)
         for name, url in self.css_links:
             figure.header.add_child(CssLink(url), name=name)
+        _emit(self, script=self.code)
         super().render(**kwargs)
 
 
-class HtmlBlock(MacroElement):
-    """HTML put in the page after the map (e.g. a table); the caller escapes its values.
+class DataCall(Script):
+    """``GeoGuard.<function>(map, data)``, the data read from a JSON block of the page.
 
     Parameters
     ----------
-    markup : str
-        Trusted HTML made by geo_guard with every user value escaped.
+    map_name : str
+        JavaScript name of the folium map (``m.get_name()``).
+    function : str
+        Function of ``geo_guard_map.js`` (``"title"``, ``"legend"``, ``"sourcesTable"`` ...).
+    data : object
+        Anything JSON can hold; user text in it stays data (shown with ``textContent``).
+    js, css : list of (str, str), optional
+        Extra links, as :class:`Script`.
+
+    Examples
+    --------
+    >>> m = folium.Map(tiles=None)
+    >>> _ = DataCall(m.get_name(), "title", "{{7*7}}").add_to(m)
+    >>> '"{{7*7}}"' in m.get_root().render()
+    True
     """
 
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}
-        """
-    )
+    def __init__(
+        self,
+        map_name: str,
+        function: str,
+        data: Any = None,
+        *,
+        js: Sequence[tuple[str, str]] = (),
+        css: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        if not re.fullmatch(r"[A-Za-z_]\w*", function) or not re.fullmatch(r"\w+", map_name):
+            raise ValueError(f"not a geo_guard call: {map_name!r}, {function!r}")
+        super().__init__("", js=js, css=css)
+        self._name = "GeoGuardCall"
+        self.map_name = map_name
+        self.function = function
+        self.data = data
 
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self._name = "GeoGuardHtml"
-        self.markup = markup
-
-
-class LegendElement(MacroElement):
-    """The legend control; its content is taken from the map's state when rendered."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        GeoGuard.legend({{ this.map_name }}, {{ this.html_json }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, m: folium.Map, title: str = "图例") -> None:
-        super().__init__()
-        self._name = "GeoGuardLegend"
-        self.map_name = m.get_name()
-        self.state = map_state(m)
-        self.title = title
-        self.html_json = "null"
+    def payload(self) -> Any:
+        """The data written into the page (subclasses compute it when rendered)."""
+        return self.data
 
     def render(self, **kwargs: Any) -> None:
-        """Render the legend HTML (every user value escaped) into the page."""
+        """Put the data block and the call in the page."""
+        block = f"{self.get_name()}_data"
         _ensure_runtime(self)
-        parts = [f"<details open><summary>{html.escape(self.title)}</summary>"]
-        for heading, rows in self.state.legend:
-            parts.append(f"<h4>{html.escape(heading)}</h4>{rows}")
-        parts.extend(f'<div class="gg-note">{html.escape(n)}</div>' for n in self.state.notes)
-        parts.append("</details>")
-        self.html_json = json_for_script("".join(parts))
+        _emit(self, html=data_block(block, self.payload()))
+        self.code = (
+            f"GeoGuard.{self.function}({self.map_name}, GeoGuard.data({json_for_script(block)}));"
+        )
         super().render(**kwargs)
+
+
+class LegendElement(DataCall):
+    """The legend control; its content is taken from the map's state when rendered."""
+
+    def __init__(self, m: folium.Map, title: str = "图例") -> None:
+        super().__init__(m.get_name(), "legend")
+        self._name = "GeoGuardLegend"
+        self.state = map_state(m)
+        self.title = title
+
+    def payload(self) -> dict[str, Any]:
+        """Title, sections of rows (symbol, label, count) and notes, as data."""
+        return {
+            "title": self.title,
+            "sections": [{"heading": h, "rows": list(rows)} for h, rows in self.state.legend],
+            "notes": list(self.state.notes),
+        }
 
 
 def minimap_links() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -643,16 +731,30 @@ def minimap_links() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return js, [("Control_MiniMap_css", CDN["minimap_css"])]
 
 
-def legend_row(symbol: str, label: str, count: int | None = None) -> str:
-    """One legend row: a symbol (trusted HTML made here) and an escaped label.
+def legend_row(
+    symbol: Mapping[str, Any] | None, label: str, count: int | None = None
+) -> dict[str, Any]:
+    """One legend row as data: a symbol, a label (shown as text) and a count.
+
+    Parameters
+    ----------
+    symbol : mapping or None
+        ``{"kind": "swatch", "fill", "opacity", "border"}``, ``{"kind": "shape", "shape",
+        "fill"}`` (a marker shape of :data:`SHAPE_VERTICES`), ``{"kind": "line",
+        "color"}``, ``{"kind": "tick"}`` or ``{"kind": "arrow"}``; drawn by the page.
+    label : str
+    count : int, optional
 
     Examples
     --------
-    >>> legend_row("", "<b>", 3)
-    '<div class="gg-row"><span>&lt;b&gt;</span><span class="gg-count">3</span></div>'
+    >>> legend_row(None, "<b>", 3)
+    {'symbol': None, 'label': '<b>', 'count': 3}
     """
-    counted = "" if count is None else f'<span class="gg-count">{count:,}</span>'
-    return f'<div class="gg-row">{symbol}<span>{html.escape(label)}</span>{counted}</div>'
+    return {
+        "symbol": None if symbol is None else dict(symbol),
+        "label": str(label),
+        "count": None if count is None else int(count),
+    }
 
 
 def zone_label(level: int) -> str:
