@@ -48,14 +48,7 @@ from geo_guard.canal.model import Canal
 from geo_guard.crs import wgs84_to_gcj02
 from geo_guard.io.files import atomic_path
 from geo_guard.maps.assets import CDN, inline_assets
-from geo_guard.maps.elements import (
-    DataCall,
-    LegendElement,
-    Script,
-    html_text,
-    map_state,
-    minimap_links,
-)
+from geo_guard.maps.elements import map_state
 from geo_guard.maps.layers import (
     WGS84,
     add_admin,
@@ -67,6 +60,7 @@ from geo_guard.maps.layers import (
     add_weak_stands,
     add_zones,
 )
+from geo_guard.maps.page import DataCall, LegendElement, Script, html_text, minimap_links
 from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
 

@@ -34,17 +34,16 @@ from geo_guard._errors import CRSMissingError, OptionError
 from geo_guard.canal.model import Canal
 from geo_guard.maps.elements import (
     TYPE_SHAPES,
-    DataLayer,
     encode_prepared,
     encode_table,
     geojson_geometries,
-    html_text,
     integer_coords,
     legend_row,
     map_state,
     prepare_columns,
     zone_label,
 )
+from geo_guard.maps.page import DataLayer, html_text
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS
 from geo_guard.vocabulary.zone_levels import zone_levels
 

@@ -44,8 +44,9 @@ from geo_guard._errors import OptionError, OutputError
 from geo_guard.canal.model import Canal
 from geo_guard.io.files import replace_file, safe_filename
 from geo_guard.maps.compose import add_controls, fit_map, map_html, risk_map
-from geo_guard.maps.elements import DataCall, DataLayer, display_strings, map_state
+from geo_guard.maps.elements import display_strings, map_state
 from geo_guard.maps.layers import SOURCE_NAME_COLUMNS, WGS84, add_sources, placed_sources
+from geo_guard.maps.page import DataCall, DataLayer
 from geo_guard.settings import ZONE_NAMES
 from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
