@@ -42,6 +42,7 @@ __all__ = [
     "json_for_script",
     "legend_row",
     "map_state",
+    "shape_symbol",
 ]
 
 #: Chinese labels of the columns geo_guard adds (input columns keep their own names).
@@ -449,6 +450,37 @@ def map_state(m: folium.Map) -> MapState:
     return state
 
 
+def shape_symbol(
+    shape: str,
+    fill: str = "#bdbdbd",
+    *,
+    size: int = 16,
+    stroke: str = "#222",
+    stroke_width: float = 0.14,
+    scale: float = 1.0,
+) -> dict[str, Any]:
+    """A legend symbol: a marker shape of :data:`SHAPE_VERTICES`, drawn by the page as SVG.
+
+    Parameters
+    ----------
+    shape : str
+        ``"circle"``, ``"square"``, ``"star"`` ... (unknown names draw a circle).
+    fill, stroke : str
+        CSS colours (``"none"`` for an outline only).
+    size : int
+        Width and height in pixels.
+    stroke_width, scale : float
+        In units of the shape (its outline spans about -1.5 to 1.5).
+
+    Examples
+    --------
+    >>> shape_symbol("circle", "none", stroke="#000", stroke_width=0.35, scale=1.2)["kind"]
+    'shape'
+    """
+    return {"kind": "shape", "shape": str(shape), "fill": str(fill), "size": int(size),
+            "stroke": str(stroke), "strokeWidth": float(stroke_width), "scale": float(scale)}
+
+
 def legend_row(
     symbol: Mapping[str, Any] | None, label: str, count: int | None = None
 ) -> dict[str, Any]:
@@ -457,9 +489,10 @@ def legend_row(
     Parameters
     ----------
     symbol : mapping or None
-        ``{"kind": "swatch", "fill", "opacity", "border"}``, ``{"kind": "shape", "shape",
-        "fill"}`` (a marker shape of :data:`SHAPE_VERTICES`), ``{"kind": "line",
-        "color"}``, ``{"kind": "tick"}`` or ``{"kind": "arrow"}``; drawn by the page.
+        ``{"kind": "swatch", "fill", "opacity", "border"}``, a marker shape
+        (:func:`shape_symbol`), ``{"kind": "line", "color"}``, ``{"kind": "tick"}`` or
+        ``{"kind": "arrow"}``; drawn by the page (colours set as style properties or SVG
+        attributes, never as markup).
     label : str
     count : int, optional
 

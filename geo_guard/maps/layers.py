@@ -41,6 +41,7 @@ from geo_guard.maps.elements import (
     legend_row,
     map_state,
     prepare_columns,
+    shape_symbol,
     zone_label,
 )
 from geo_guard.maps.page import DataLayer, html_text
@@ -126,9 +127,6 @@ def _swatch(colour: str, opacity: float = 0.45, border: str | None = None) -> di
     return {"kind": "swatch", "fill": str(colour), "opacity": float(opacity),
             "border": str(border or colour)}
 
-
-def _shape(shape: str, fill: str = "#bdbdbd") -> dict[str, Any]:
-    return {"kind": "shape", "shape": shape, "fill": fill}
 
 
 # --------------------------------------------------------------------------- layers
@@ -468,7 +466,7 @@ def add_sources(
         layer.add_to(m)
         layer.source_rows = rows
         layers.append(layer)
-        zone_rows.append(legend_row(_shape("circle", colour), zone, len(rows)))
+        zone_rows.append(legend_row(shape_symbol("circle", colour), zone, len(rows)))
         state.layers += 1
     # Open on the canal's stretch: points flagged as far from it (usually a typing
     # slip) are drawn, but do not widen the first view.
@@ -482,7 +480,7 @@ def add_sources(
         )
     type_counts = pd.Series(types.to_numpy(dtype=object)[valid]).value_counts()
     type_rows = [
-        legend_row(_shape(TYPE_SHAPES.get(str(t), "circle")), str(t), int(n))
+        legend_row(shape_symbol(TYPE_SHAPES.get(str(t), "circle")), str(t), int(n))
         for t, n in type_counts.items()
     ]
     heading = f"{name}（颜色=所在分区，形状=类型）共 {int(valid.sum()):,} 处"

@@ -533,26 +533,28 @@
   // ------------------------------------------------------------------ legend
   var SVG_NS = 'http://www.w3.org/2000/svg';
 
-  /** A marker shape (GeoGuard.setShapes) as a small SVG, for the legend. */
-  function shapeSvg(name, fill) {
+  /** A marker shape (GeoGuard.setShapes) as a small SVG, for the legend (shape_symbol). */
+  function shapeSvg(symbol) {
+    var size = String(Number(symbol.size) || 16), scale = Number(symbol.scale) || 1;
     var svg = document.createElementNS(SVG_NS, 'svg');
-    svg.setAttribute('width', '16');
-    svg.setAttribute('height', '16');
+    svg.setAttribute('width', size);
+    svg.setAttribute('height', size);
     svg.setAttribute('viewBox', '-1.6 -1.6 3.2 3.2');
     svg.setAttribute('aria-hidden', 'true');
-    var v = shapes[name], node;
+    var v = shapes[symbol.shape], node;
     if (!v) {
       node = document.createElementNS(SVG_NS, 'circle');
-      node.setAttribute('r', '1');
+      node.setAttribute('r', String(scale));
     } else {
       var points = [];
-      for (var k = 0; k < v.length; k += 2) { points.push(v[k] + ',' + v[k + 1]); }
+      for (var k = 0; k < v.length; k += 2) { points.push(v[k] * scale + ',' + v[k + 1] * scale); }
       node = document.createElementNS(SVG_NS, 'polygon');
       node.setAttribute('points', points.join(' '));
     }
-    node.setAttribute('fill', fill || '#bdbdbd');
-    node.setAttribute('stroke', '#222');
-    node.setAttribute('stroke-width', '0.14');
+    // attributes, not markup: an odd colour is ignored by the browser
+    node.setAttribute('fill', symbol.fill || '#bdbdbd');
+    node.setAttribute('stroke', symbol.stroke || '#222');
+    node.setAttribute('stroke-width', String(Number(symbol.strokeWidth) || 0.14));
     svg.appendChild(node);
     return svg;
   }
@@ -569,7 +571,7 @@
         node.style.opacity = symbol.opacity;
         node.style.borderColor = symbol.border || symbol.fill;
         return node;
-      case 'shape': return shapeSvg(symbol.shape, symbol.fill);
+      case 'shape': return shapeSvg(symbol);
       case 'line':
         node = el('span', 'gg-line');
         if (symbol.color) { node.style.borderTopColor = symbol.color; }
