@@ -248,10 +248,9 @@ class DataCall(Script):
 
     Examples
     --------
-    >>> m = folium.Map(tiles=None)
-    >>> _ = DataCall(m.get_name(), "title", "{{7*7}}").add_to(m)
-    >>> '"{{7*7}}"' in m.get_root().render()
-    True
+    >>> call = DataCall("map_1", "title", "卧龙区")
+    >>> call.function, call.payload()
+    ('title', '卧龙区')
     """
 
     def __init__(
