@@ -268,6 +268,23 @@ def temp_sibling(target: Path) -> Path:
 
 
 @contextmanager
+def temp_folder(target: Path) -> Iterator[Path]:
+    """A fresh folder beside ``target`` for a writer that makes several files (a Shapefile).
+
+    Removed with whatever is left in it when the block ends; an OS error in the block (a
+    full disk) becomes one :class:`OutputError` line.
+    """
+    folder = temp_sibling(target)
+    try:
+        folder.mkdir()
+        yield folder
+    except OSError as err:
+        raise write_error(err, target) from err
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
 def atomic_path(path: PathLike) -> Iterator[Path]:
     """Give a temporary path to write to; move it onto ``path`` only if the block succeeds.
 

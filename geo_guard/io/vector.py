@@ -23,7 +23,6 @@ import errno
 import glob
 import logging
 import os
-import shutil
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -42,7 +41,7 @@ from geo_guard.io.files import (
     check_target,
     output_target,
     replace_file,
-    temp_sibling,
+    temp_folder,
     write_error,
 )
 from geo_guard.io.gdal_text import nul_free
@@ -407,9 +406,7 @@ def _to_file(
         options["SPATIAL_INDEX"] = "NO"
     if driver == "ESRI Shapefile":
         options["encoding"] = "UTF-8"  # GDAL then writes a .cpg saying UTF-8
-    if driver == "GeoJSON":
-        # Text that looks like JSON ("[[0]]", "{...}") stays a string, not a JSON array or
-        # object with its spacing changed (GDAL >= 3.8; older versions ignore the option).
+    if driver == "GeoJSON":  # text like "[[0]]" stays text, not a JSON array (GDAL >= 3.8)
         options["AUTODETECT_JSON_STRINGS"] = "NO"
     if layer is not None:
         options["layer"] = layer
@@ -450,12 +447,7 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, target: Path, engine: str) -> None:
         )
     # A shapefile is several files: write them all into a temporary folder next to the
     # target, then move each into place, the .shp last (it is what readers open first).
-    workdir = temp_sibling(target)
-    try:
-        workdir.mkdir()
-    except OSError as err:
-        raise write_error(err, target) from err
-    try:
+    with temp_folder(target) as workdir:
         _to_file(gdf, workdir / target.name, target, driver="ESRI Shapefile", engine=engine)
         parts = sorted(workdir.iterdir(), key=lambda p: p.suffix.lower() == ".shp")
         new_suffixes = {p.suffix.lower() for p in parts}
@@ -466,10 +458,6 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, target: Path, engine: str) -> None:
                 old.unlink()
         for part in parts:
             replace_file(part, target.with_name(part.name))
-    except OSError as err:
-        raise write_error(err, target) from err
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _warn_lost_layers(target: Path, layer: str) -> None:
