@@ -14,10 +14,15 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Below this many elements a thread costs more than it saves.
 MIN_CHUNK = 100_000
@@ -54,3 +59,28 @@ def chunked(
     if isinstance(results[0], tuple):
         return tuple(np.concatenate(r) for r in zip(*results, strict=True))
     return np.concatenate(results)
+
+
+def ordered_map(func: Callable[[T], R], items: Iterable[T], *, threads: int | None = None
+                ) -> Iterator[R]:
+    """``map(func, items)`` run ahead in threads, results in order, at most ``threads``
+    items in flight: a writer formats the next blocks while it writes this one, and memory
+    stays a few blocks whatever the table's length.
+
+    Examples
+    --------
+    >>> list(ordered_map(lambda x: x * x, range(5), threads=2))
+    [0, 1, 4, 9, 16]
+    """
+    threads = workers() if threads is None else threads
+    if threads <= 1:
+        yield from map(func, items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(func, item))
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

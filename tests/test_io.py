@@ -19,6 +19,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from geo_guard._errors import GeoGuardError, InputFileError, OptionError, OutputError
+from geo_guard.io import csv_writer
 from geo_guard.io.files import atomic_path, safe_filename
 from geo_guard.io.spreadsheets import escape_formula, write_xlsx_sheets
 from geo_guard.io.vector import (
@@ -300,7 +301,7 @@ def test_failed_layers_write_keeps_old_file(tmp_path, sources, monkeypatch):
 def test_failed_csv_write_keeps_old_file(tmp_path, monkeypatch):
     path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
     before = path.read_bytes()
-    _fail_midway(monkeypatch, pd.DataFrame, "to_csv")
+    _fail_midway(monkeypatch, csv_writer, "write_blocks")  # the writer's file output
     with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_table(pd.DataFrame({"a": [2]}), path)
     assert path.read_bytes() == before
@@ -765,7 +766,7 @@ def test_disk_full_is_one_line_and_keeps_the_old_file(tmp_path, monkeypatch):
         Path(target).write_bytes(b"half")
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    monkeypatch.setattr(csv_writer, "write_blocks", full)
     with pytest.raises(
         OutputError,
         match=r"^disk full while writing t\.csv: free space in '.*' and run again \(the "

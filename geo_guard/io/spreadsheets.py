@@ -148,13 +148,6 @@ def xlsx_unescape(text: str) -> str:
     return _XLSX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
 
 
-def write_csv(df: pd.DataFrame, target: Path) -> None:
-    """Write ``df`` as CSV to ``target`` atomically, formulas escaped (:data:`CSV_OPTIONS`)."""
-    frame = spreadsheet_frame(df)
-    with atomic_path(target) as temp:
-        frame.to_csv(temp, index=False, **CSV_OPTIONS)
-
-
 def spreadsheet_frame(df: pd.DataFrame, *, max_wkt_chars: int | None = None) -> pd.DataFrame:
     """A plain DataFrame for CSV/XLSX: named index as columns, geometry as WKT, text escaped.
 
