@@ -195,8 +195,11 @@ def test_classify_sample_to_xlsx_with_summary(tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     assert {"保护区", "桩号", "岸别", "乡镇(街道)", "状态", "说明"} <= set(header)
     assert sheet.max_row == 61
-    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert any(str(n).startswith("'=HYPERLINK") for n in names)  # never a live formula
+    names = [c for row in sheet.iter_rows(min_row=2) for c in row[1:2]]
+    # Text as typed in a text cell (issue 11), never a live formula.
+    hyperlink = [c for c in names if str(c.value).startswith("=HYPERLINK")]
+    assert hyperlink and all(c.data_type == "s" for c in hyperlink)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert "4 invalid row(s)" in out and "畜禽养殖" in out
 
 
@@ -281,7 +284,7 @@ def test_classify_hostile_table_to_xlsx(tmp_path: Path) -> None:
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 2
     assert rows[0][header.index("状态_input")] == "已\r=cmd|' /C calc'!A0"
-    assert rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert rows[1][0] == "=cmd|' /C calc'!A0"  # a text cell: kept as typed (issue 11)
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
@@ -296,7 +299,9 @@ def test_classify_output_errors_are_one_line(tmp_path: Path, monkeypatch) -> Non
     def full(self, target, *a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    from geo_guard.io import csv_writer
+
+    monkeypatch.setattr(csv_writer, "write_blocks", full)  # where the CSV bytes are written
     code, _, err = run(*args, "-o", str(tmp_path / "o.csv"))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith("error: disk full while writing o.csv: free space")
