@@ -29,6 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo_guard._errors import InputFileError, OptionError, one_line
+from geo_guard.io.csv_arrow import read_csv_fast
 from geo_guard.io.encoding import DecodedText, decode_text
 from geo_guard.io.spreadsheets import xlsx_unescape
 
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab"}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _ZIP_MAGIC = b"PK\x03\x04"
+_UTF8_BOM = b"\xef\xbb\xbf"
 # Old BIFF .xls, but also password-protected .xlsx (an encrypted OLE container).
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEPARATORS = ("\t", ";", ",", "|")
@@ -104,14 +106,21 @@ def _filled(value: object) -> bool:
 def _read_text_table(data: bytes, name: str, encoding: str | None) -> pd.DataFrame:
     decoded = decode_text(data, name, encoding)
     text = decoded.text
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): no copy of a large file
         raise InputFileError(f"{name}: the file is empty; export the table again with a header row")
     head = _lines(text[:200_000])[:50]
     sep = _sniff_separator([line for line in head if line.strip()][:20])
     skip = _title_rows(_csv_rows(head[:_TITLE_ROWS_MAX], sep))
     if skip:
         logger.warning("%s: skipped %d title line(s) above the header", name, skip)
-    df = _parse_csv(text, sep, skip, name)
+    # A well-formed file is read by Arrow (seconds less on a million rows), anything else
+    # by pandas' parser, whose checks and messages decide about odd lines.
+    utf8 = None
+    if decoded.encoding == "utf-8":  # the file's own bytes are the text's UTF-8: no copy
+        utf8 = memoryview(data)[len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0 :]
+    df = read_csv_fast(text, sep, skip, utf8 if not decoded.other_lines else None)
+    if df is None:
+        df = _parse_csv(text, sep, skip, name)
     if decoded.other_lines:
         df.attrs[ROW_NOTES] = _encoding_notes(decoded, sep, skip, len(df))
     return df
@@ -392,7 +401,7 @@ def read_table(
         data = p.read_bytes()
     except OSError as err:
         raise InputFileError(f"{name}: cannot read the file ({one_line(err)})") from None
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): no copy of a large file
         raise InputFileError(f"{name}: the file is empty; export the table again with a header row")
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
         raise InputFileError(
