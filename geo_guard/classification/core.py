@@ -49,8 +49,9 @@ from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.crs import with_input_crs
 from geo_guard.io import ROW_NOTES
+from geo_guard.io.arrow_text import CodedText, pandas_text
 from geo_guard.io.coords import REASON_OUT_OF_RANGE, coordinates_from_table
-from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from geo_guard.vocabulary.columns import find_column
 from geo_guard.vocabulary.headers import HEADERS
 from geo_guard.vocabulary.source_types import normalise_source_types
@@ -254,15 +255,16 @@ def classify(
     _add_row_notes(placed["reason"], sources)
     renamed = _clash_names(frame)
     out = _rename_clashes(frame, renamed)
-    for column, values in placed.items():
-        out[column] = values
-    out["source_type"] = _source_types(sources, type_col)
+    added = {c: v for c, v in placed.items() if c not in ("_x", "_y")}
+    added["source_type"] = _source_types(sources, type_col)
     if admin is not None:
-        for column, values in admin_join(
-            admin, placed["_x"], placed["_y"], canal.metric_crs
-        ).items():
-            out[column] = values
-    out = out.drop(columns=["_x", "_y"])
+        added.update(admin_join(admin, placed["_x"], placed["_y"], canal.metric_crs))
+    # All at once, text built from its few distinct values: column by column, pandas
+    # would convert a million Python strings per column (Arrow text in pandas 3).
+    new = pd.DataFrame({c: _pandas_column(v) for c, v in added.items()}, index=out.index)
+    crs = out.crs
+    out = pd.concat([pd.DataFrame(out.drop(columns=[c for c in added if c in out.columns])),
+                     new], axis=1)
     ordered = (
         [c for c in frame.columns if c != frame.geometry.name]
         if isinstance(frame, gpd.GeoDataFrame)
@@ -272,7 +274,15 @@ def classify(
     extra = [c for c in out.columns if c.startswith("inside_L")]
     admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
     columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
-    return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=out.crs)
+    return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=crs)
+
+
+def _pandas_column(values: Any) -> Any:
+    if isinstance(values, CodedText):
+        return values.to_pandas()
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pandas_text(values)
+    return values
 
 
 def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -284,7 +294,8 @@ def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
     >>> summarise(out)["zone"].columns.tolist()
     ['zone_level', 'zone', 'rows']
     """
-    ok = result[result["status"] == "ok"]
+    counted = [c for c in ("zone_level", "zone", "source_type") if c in result.columns]
+    ok = result.loc[result["status"] == "ok", counted]  # not every column: a million rows
     by_zone = ok.groupby(["zone_level", "zone"], sort=True).size().rename("rows").reset_index()
     by_type = (
         ok.groupby("source_type")
@@ -319,10 +330,12 @@ def _place_table(
         lon=coords.lon, lat=coords.lat, status=coords.status.copy(), reason=coords.reason.copy()
     )
     _flag_far(placed)
-    geometry = shapely.points(coords.lon, coords.lat)
+    geometry = chunked(shapely.points, coords.lon, coords.lat)  # GEOS releases the GIL
     geometry[~ok] = None
+    # A shallow copy: the caller's columns are never written to, only new ones added.
     frame = gpd.GeoDataFrame(
-        table.copy(), geometry=gpd.GeoSeries(geometry, index=table.index), crs="EPSG:4326"
+        table.copy(deep=False), geometry=gpd.GeoSeries(geometry, index=table.index),
+        crs="EPSG:4326"
     )
     return frame, placed
 
@@ -416,14 +429,16 @@ def _place_points(canal: Canal, index: ZoneIndex, x: np.ndarray, y: np.ndarray) 
     loc = canal.locate(x, y)
     valid = np.isfinite(loc.distance_m)
     segment_ids = np.append(canal.segments["segment_id"].to_numpy(dtype=object), "")
+    # Text columns as numbers into their few values (CodedText): no string per point.
+    bank = np.select([loc.side > 0, loc.side < 0], [0, 1], 2)
     return {
         "zone": _zone_names(level, valid),
         "zone_level": pd.arrays.IntegerArray(level, ~valid),
         "distance_m": loc.distance_m,
         "chainage_m": loc.chainage_m,
         "stake": _stakes(canal, loc.chainage_m),
-        "bank": loc.banks(),
-        "segment_id": segment_ids[loc.segment_index],
+        "bank": CodedText([BANK_LEFT, BANK_RIGHT, ""], bank),
+        "segment_id": CodedText(segment_ids, loc.segment_index),
         "_x": x,
         "_y": y,
     }
@@ -433,8 +448,10 @@ def _place_shapes(
     canal: Canal, index: ZoneIndex, geoms: np.ndarray, rows: np.ndarray, placed: dict[str, Any]
 ) -> None:
     """Lines and polygons: strictest zone touched, measure inside each level, nearest place."""
+    for column in ("zone", "stake", "bank", "segment_id"):  # written row by row below
+        placed[column] = np.asarray(placed[column])
     level, inside = index.level_of_shapes(geoms)
-    placed["zone"][rows] = _zone_names(level, np.ones(len(rows), dtype=bool))
+    placed["zone"][rows] = np.asarray(_zone_names(level, np.ones(len(rows), dtype=bool)))
     placed["zone_level"][rows] = level
     for j, value in enumerate(index.levels):
         column = placed.setdefault(f"inside_L{value}", np.zeros(len(placed["zone"])))
@@ -444,7 +461,7 @@ def _place_shapes(
     loc = canal.locate(nearest[:, 0, 0], nearest[:, 0, 1])
     placed["distance_m"][rows] = shapely.distance(geoms, canal.line)
     placed["chainage_m"][rows] = loc.chainage_m
-    placed["stake"][rows] = _stakes(canal, loc.chainage_m)
+    placed["stake"][rows] = np.asarray(_stakes(canal, loc.chainage_m))
     bank = loc.banks()
     bank[shapely.intersects(geoms, canal.line)] = BOTH_BANKS
     placed["bank"][rows] = bank
@@ -453,26 +470,23 @@ def _place_shapes(
     ]
 
 
-def _zone_names(level: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    lookup = np.full(OUTSIDE_LEVEL + 1, "", dtype=object)
+def _zone_names(level: np.ndarray, valid: np.ndarray) -> CodedText:
+    lookup = np.full(OUTSIDE_LEVEL + 2, "", dtype=object)  # the last: no zone (invalid)
     for value, name in ZONE_NAMES.items():
         lookup[value] = name
-    return np.where(valid, lookup[level], "")
+    return CodedText(lookup, np.where(valid, level, OUTSIDE_LEVEL + 1))
 
 
-def _stakes(canal: Canal, chainage: np.ndarray) -> np.ndarray:
+def _stakes(canal: Canal, chainage: np.ndarray) -> CodedText:
     """Stakes of many chainages: each whole metre in range is formatted once, then looked
     up, because a million points share a few tens of thousands of metres."""
-    out = np.full(len(chainage), "", dtype=object)
     ok = np.isfinite(chainage)
-    if ok.any():
-        metres = np.round(chainage[ok]).astype(np.int64)
-        low = int(metres.min())
-        table = format_stakes(
-            np.arange(low, int(metres.max()) + 1, dtype=float), prefix=canal.stake_prefix
-        )
-        out[ok] = table[metres - low]
-    return out
+    if not ok.any():
+        return CodedText([""], np.zeros(len(chainage), dtype=np.int64))
+    metres = np.round(np.where(ok, chainage, 0)).astype(np.int64)
+    low, high = int(metres[ok].min()), int(metres[ok].max())
+    table = format_stakes(np.arange(low, high + 1, dtype=float), prefix=canal.stake_prefix)
+    return CodedText(np.append(table, ""), np.where(ok, metres - low, high - low + 1))
 
 
 def _flag_far(placed: dict[str, Any]) -> None:
@@ -535,4 +549,7 @@ def _source_types(sources: pd.DataFrame, type_col: str | None) -> np.ndarray:
         )
     if column is None:
         return np.full(len(sources), "其他", dtype=object)
-    return normalise_source_types(sources[column])
+    # Each distinct spelling once (factorize reads Arrow text without Python strings).
+    codes, uniques = pd.factorize(sources[column], use_na_sentinel=True)
+    lookup = np.append(normalise_source_types(list(uniques)), normalise_source_types([None]))
+    return lookup[codes]  # code -1 (missing) picks the trailing one

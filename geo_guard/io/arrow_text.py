@@ -19,17 +19,22 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
+    "CodedText",
+    "default_text_dtype",
     "escape_formulas",
     "is_number_column",
     "large",
     "layout",
     "number_text",
+    "pandas_text",
     "replace_rows",
     "rows_holding",
     "text_array",
@@ -86,6 +91,72 @@ def text_array(series: pd.Series) -> pa.Array | None:
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None
     return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+@functools.cache
+def default_text_dtype() -> object:
+    """The dtype pandas gives a column of Python strings: ``str`` (Arrow memory) in pandas
+    3, object before. Columns built here take the same, so frames look as pandas makes them."""
+    return pd.Series(np.array(["a"], dtype=object)).dtype
+
+
+def pandas_text(values: np.ndarray) -> object:
+    """An object array of text (None or NaN where missing) as pandas' default text column.
+
+    pandas 3 stores text in Arrow memory and converts a column of Python strings one by
+    one; the added columns of a classification (zone, stake, bank, status ...) hold few
+    distinct values, so each distinct value is converted once and taken by number.
+
+    Examples
+    --------
+    >>> pd.Series(pandas_text(np.array(["左岸", None, "左岸"], dtype=object))).tolist()
+    ['左岸', nan, '左岸']
+    """
+    dtype = default_text_dtype()
+    if not isinstance(dtype, pd.StringDtype) or values.dtype != object:
+        return values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not all(isinstance(u, str) for u in uniques):
+        return values  # mixed values: pandas decides the column's dtype
+    taken = pa.array(list(uniques), type=pa.large_string()).take(
+        pa.array(codes, mask=codes < 0))
+    return pd.array(taken, dtype=dtype)
+
+
+class CodedText:
+    """A text column held as numbers into its few distinct values (``categories[codes]``).
+
+    The added columns of a classification (zone, bank, stake, segment, status) come out of
+    numpy as such numbers; kept that way, they become pandas text without a Python string
+    per row. ``numpy.asarray`` gives the object array.
+
+    Examples
+    --------
+    >>> coded = CodedText(["左岸", "右岸", ""], np.array([0, 2, 1]))
+    >>> np.asarray(coded).tolist(), pd.Series(coded.to_pandas()).tolist()
+    (['左岸', '', '右岸'], ['左岸', '', '右岸'])
+    """
+
+    def __init__(self, categories: object, codes: np.ndarray) -> None:
+        self.categories = np.asarray(categories, dtype=object)
+        codes = np.asarray(codes, dtype=np.int64)
+        # Negative numbers count from the end, as numpy indexing reads them.
+        self.codes = np.where(codes < 0, codes + len(self.categories), codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return self.categories[self.codes]
+
+    def to_pandas(self) -> object:
+        """The column as pandas' default text column (Arrow memory in pandas 3)."""
+        dtype = default_text_dtype()
+        if not isinstance(dtype, pd.StringDtype):
+            return np.asarray(self)
+        taken = pa.array(list(self.categories), type=pa.large_string()).take(
+            pa.array(self.codes))
+        return pd.array(taken, dtype=dtype)
 
 
 def layout(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:

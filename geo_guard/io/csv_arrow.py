@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import io
 
 import numpy as np
@@ -25,17 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from geo_guard.io.arrow_text import default_text_dtype
+
 __all__ = ["read_csv_fast"]
 
 #: Below this many characters pandas is as fast, and a file this small gains nothing.
 MIN_CHARS = 0
-
-
-@functools.cache
-def _text_dtype() -> object:
-    """The dtype pandas gives text read with ``dtype=str`` (``str`` in pandas 3, object
-    before): the fast reader returns the same."""
-    return pd.read_csv(io.StringIO("a\nx"), dtype=str)["a"].dtype
 
 
 def _header(text: str, sep: str, skip: int) -> pd.Index | None:
@@ -82,7 +76,7 @@ def _well_formed(data: np.ndarray, sep: str) -> bool:
 
 
 def _to_pandas(column: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    dtype = _text_dtype()
+    dtype = default_text_dtype()  # what read_csv(dtype=str) gives: the same columns
     if isinstance(dtype, pd.StringDtype):
         return pd.array(column.cast(pa.large_string()), dtype=dtype)
     return column.to_numpy(zero_copy_only=False).astype(object)
