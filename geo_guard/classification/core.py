@@ -87,6 +87,8 @@ CHINESE_HEADERS = {column: HEADERS[column] for column in OUTPUT_COLUMNS}
 TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type")
 
 BOTH_BANKS = "两岸"
+# Rounding slack when comparing a point's distance with the zones' reach (m).
+_REACH_SLACK_M = 1e-6
 REASON_EMPTY_GEOMETRY = "几何为空 / empty geometry"
 REASON_REPAIRED = "几何无效，已修复 / invalid geometry repaired"
 REASON_LAT_FIRST = (
@@ -143,6 +145,20 @@ class ZoneIndex:
         [1, 9]
         """
         return chunked(self._level_of_points, x, y)
+
+    def reach_m(self, canal: Canal) -> float:
+        """Farthest any zone reaches from the centerline (m): the largest distance of a
+        polygon vertex, since the farthest point of a polygon from a line is a vertex.
+
+        Examples
+        --------
+        >>> 1000 < zone_index(canal, rules).reach_m(canal) < 5000
+        True
+        """
+        xy = shapely.get_coordinates(self.geometries)
+        if not len(xy):
+            return -np.inf
+        return float(np.nanmax(canal.locate(xy[:, 0], xy[:, 1]).distance_m))
 
     def _level_of_points(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         level = np.full(len(x), OUTSIDE_LEVEL, dtype=np.int64)
@@ -425,9 +441,13 @@ def _unusable_coordinates(
 
 def _place_points(canal: Canal, index: ZoneIndex, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """The vectorised core: zone, distance, chainage, stake, bank and segment per point."""
-    level = index.level_of_points(x, y)
     loc = canal.locate(x, y)
     valid = np.isfinite(loc.distance_m)
+    # Points farther from the centerline than any zone reaches are outside every zone: only
+    # the others are tested (within 5 km of the canal, most points are farther).
+    near = np.flatnonzero(loc.distance_m <= index.reach_m(canal) + _REACH_SLACK_M)
+    level = np.full(len(x), OUTSIDE_LEVEL, dtype=np.int64)
+    level[near] = index.level_of_points(x[near], y[near])
     segment_ids = np.append(canal.segments["segment_id"].to_numpy(dtype=object), "")
     # Text columns as numbers into their few values (CodedText): no string per point.
     bank = np.select([loc.side > 0, loc.side < 0], [0, 1], 2)

@@ -179,10 +179,14 @@ def rows_holding(text: pa.Array, characters: bytes) -> np.ndarray:
     [True, False, False, True]
     """
     offsets, data = layout(text)
-    wanted = np.zeros(256, dtype=bool)
-    wanted[list(characters)] = True
-    hits = np.flatnonzero(wanted[data])
+    found = None
+    for byte in characters:  # a comparison per character: SIMD, unlike a table lookup
+        hit = data == byte
+        found = hit if found is None else found | hit
     mask = np.zeros(len(text), dtype=bool)
+    if found is None or not found.any():
+        return mask
+    hits = np.flatnonzero(found)
     mask[np.searchsorted(offsets, hits, side="right") - 1] = True
     return mask
 

@@ -60,8 +60,12 @@ _NEEDS_QUOTES = b',"\r\n'
 Column = Callable[[int, int], pa.Array]
 
 
+def _fill(text: pa.Array) -> pa.Array:
+    return pc.fill_null(text, large("")) if text.null_count else text
+
+
 def _quote(text: pa.Array, alone: bool) -> pa.Array:
-    text = pc.fill_null(text, large(""))
+    text = _fill(text)
     needs = rows_holding(text, _NEEDS_QUOTES)
     if alone:  # a row of one empty field is written "" (else it would be a blank line)
         needs |= np.diff(layout(text)[0]) == 0
@@ -131,9 +135,14 @@ def csv_blocks(df: pd.DataFrame, block_rows: int = BLOCK_ROWS
     alone = len(columns) == 1
     header = pa.array([str(escape_formula(str(c))) for c in df.columns], type=pa.large_string())
 
+    # Numbers never hold a separator, quote or line break: only text is checked.
+    numbers = [is_number_column(df.iloc[:, i]) for i in range(df.shape[1])]
+
     def block(start: int) -> bytes | memoryview:
         stop = min(start + block_rows, len(df))
-        return _join([_quote(make(start, stop), alone) for make in columns])  # type: ignore[misc]
+        fields = [make(start, stop) for make in columns]  # type: ignore[misc]
+        return _join([_fill(field) if number and not alone else _quote(field, alone)
+                      for field, number in zip(fields, numbers, strict=True)])
 
     def blocks() -> Iterator[bytes | memoryview]:
         yield _join([_quote(header.slice(i, 1), alone) for i in range(len(columns))])
