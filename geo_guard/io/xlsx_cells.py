@@ -40,11 +40,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl.utils.datetime import to_excel
 
 from geo_guard.io.arrow_text import large, layout, replace_rows, rows_holding, text_array
 
-__all__ = ["XLSX_MAX_CHARS", "Column", "SharedStrings", "Styles", "make_column", "xml_text"]
+__all__ = [
+    "XLSX_MAX_CHARS",
+    "Column",
+    "SharedStrings",
+    "Styles",
+    "column_letter",
+    "make_column",
+    "xml_text",
+]
 
 XLSX_MAX_CHARS = 32_767  # Excel's limit per cell; longer text makes Excel "repair" the file
 _MAX_EXACT_INT = 10**15  # Excel keeps 15 significant digits; longer integers become text
@@ -107,6 +114,21 @@ class Styles:
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
             "</cellStyles></styleSheet>"
         )
+
+
+def column_letter(number: int) -> str:
+    """Excel's name of column ``number`` (1-based): A … Z, AA … XFD.
+
+    Examples
+    --------
+    >>> column_letter(1), column_letter(27), column_letter(16_384)
+    ('A', 'AA', 'XFD')
+    """
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def fit_text(text: str, counts: Counts) -> str:
@@ -333,6 +355,8 @@ def _python_cell(value: object, styles: Styles, counts: Counts
         else:
             fmt = (_TIME if isinstance(value, dt.time) else
                    _DURATION if isinstance(value, dt.timedelta) else _DATE)
+        from openpyxl.utils.datetime import to_excel  # Excel's day numbers, 1900 bug included
+
         return "n", styles.index(fmt), f"<v>{float(to_excel(value))!r}</v>"
     elif isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")

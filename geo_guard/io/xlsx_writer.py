@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl.utils import get_column_letter
 
 from geo_guard._parallel import ordered_map
 from geo_guard.io.arrow_text import large, layout
@@ -49,6 +48,7 @@ from geo_guard.io.xlsx_cells import (
     Counts,
     SharedStrings,
     Styles,
+    column_letter,
     display_width,
     fit_text,
     make_column,
@@ -96,7 +96,7 @@ def _prepare(sheet: Sheet, styles: Styles, strings: SharedStrings) -> _Prepared:
     counts = Counts()
     frame = sheet.frame
     columns = [
-        make_column(get_column_letter(i + 1), frame.iloc[:, i], styles,
+        make_column(column_letter(i + 1), frame.iloc[:, i], styles,
                     sheet.number_formats.get(str(frame.columns[i]), "General"), strings, counts)
         for i in range(frame.shape[1])
     ]
@@ -105,7 +105,7 @@ def _prepare(sheet: Sheet, styles: Styles, strings: SharedStrings) -> _Prepared:
 
 def _inline_row(row: int, values: Sequence[object], style: int) -> str:
     cells = "".join(
-        f'<c r="{get_column_letter(i)}{row}" s="{style}" t="inlineStr"><is>'
+        f'<c r="{column_letter(i)}{row}" s="{style}" t="inlineStr"><is>'
         f'<t xml:space="preserve">{xml_text(fit_text(str(value), Counts()))}</t></is></c>'
         for i, value in enumerate(values, start=1))
     return f'<row r="{row}">{cells}</row>'
@@ -115,7 +115,7 @@ def _filter_ref(part: _Prepared) -> str | None:
     frame = part.sheet.frame
     if not frame.shape[1]:
         return None
-    return f"A{part.header_row}:{get_column_letter(frame.shape[1])}{part.header_row + len(frame)}"
+    return f"A{part.header_row}:{column_letter(frame.shape[1])}{part.header_row + len(frame)}"
 
 
 def _sheet_head(part: _Prepared, styles: Styles) -> str:
@@ -127,7 +127,7 @@ def _sheet_head(part: _Prepared, styles: Styles) -> str:
         width = min(max(max(header, int(column.width())) + 2, _MIN_WIDTH), MAX_WIDTH)
         cols += f'<col min="{i}" max="{i}" width="{float(width)}" customWidth="1"/>'
     top = f"A{header_row + 1}"
-    last = get_column_letter(max(frame.shape[1], 1))
+    last = column_letter(max(frame.shape[1], 1))
     head = (
         f'{_DECL}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
         f'<dimension ref="A1:{last}{header_row + len(frame)}"/>'
