@@ -24,6 +24,7 @@ Run: ``.venv/bin/python bench/bench_classify.py [--points N] [--xlsx-points N] [
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -115,6 +116,15 @@ def main() -> int:
           f"{canal.length_m / 1000:.1f} km; {args.xlsx_points:,} rows for XLSX")
     folder = Path(tempfile.mkdtemp(prefix="gg-bench-")) if args.keep is None else args.keep
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return run(args, canal, rules, canal_path, folder)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, canal: Canal, rules: object, canal_path: Path,
+        folder: Path) -> int:
     table = points_table(canal, args.points, args.spread_m)
     points = write_table(table, folder / "pts.csv")
     small = write_table(table.head(args.xlsx_points), folder / "pts_xlsx.csv")
@@ -127,10 +137,10 @@ def main() -> int:
     # The public API in this process: read_table + classify() on the same file.
     with peak_rss() as memory:
         frame, read_s = timed(lambda: read_table(points))
-        result, api_s = timed(lambda: classify(frame, canal, rules))
+        rows, api_s = timed(lambda: len(classify(frame, canal, rules)))
     print(f"API       : read_table {read_s:5.2f} s + classify() {api_s:5.2f} s "
-          f"({len(result):,} rows, peak memory +{memory['added_mb']:.0f} MB)")
-    del frame, result
+          f"({rows:,} rows, peak memory +{memory['added_mb']:.0f} MB)")
+    frame = None  # free it before the commands run
 
     failed = False
     runs = [(".csv", points, None), (".parquet", points, None), (".xlsx", small, 2000)]

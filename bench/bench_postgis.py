@@ -20,6 +20,7 @@ Run: ``.venv/bin/python bench/bench_postgis.py [--points N] [--spread-m M]``
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import ROOT, SAMPLE, machine, run_timed
+from _common import ROOT, machine
 from _points import points_table
 from bench_classify import RULES, TOLERANCE_M, canal_file, cli
 
@@ -36,7 +37,7 @@ from geo_guard.classification import CHINESE_HEADERS
 from geo_guard.io import write_table
 
 sys.path.insert(0, str(ROOT))  # the tests' throwaway-cluster helper
-from tests._pg import PostgresUnavailable, start_cluster  # noqa: E402
+from tests._pg import PostgresUnavailable, start_cluster
 
 COLUMNS = ("序号", "名称", "类型", "经度", "纬度", "乡镇", "联系人", "描述")
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -131,6 +132,7 @@ def main() -> int:
     except PostgresUnavailable as err:
         print(f"skipped: no PostgreSQL with PostGIS can be started here: {err}")
         return 0
+    cleanup: list[Path] = []
     try:
         canal_path, where = canal_file()
         canal = Canal.from_file(canal_path)
@@ -139,6 +141,7 @@ def main() -> int:
         print(f"machine   : {machine()}")
         print(f"data      : {args.points:,} rows within {args.spread_m:,.0f} m of {where}")
         folder = Path(tempfile.mkdtemp(prefix="gg-bench-pg-"))
+        cleanup.append(folder)
         points = write_table(points_table(canal, args.points, args.spread_m), folder / "pts.csv")
         zones = build_zones(canal, rules, crs=canal.metric_crs)
         with psycopg.connect(cluster.create_database(), autocommit=True) as conn:
@@ -158,6 +161,8 @@ def main() -> int:
         return 0 if ok else 1
     finally:
         cluster.stop()
+        for folder in cleanup:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
