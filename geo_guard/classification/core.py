@@ -199,7 +199,9 @@ def classify(
     ----------
     sources : DataFrame or GeoDataFrame
         A table with coordinate columns (经度/纬度, lon/lat, x/y …), or features of any
-        geometry type. Not modified.
+        geometry type. Not modified. A dask (or dask-geopandas) frame is classified
+        partition by partition on the dask engine and a lazy dask-geopandas frame comes
+        back (:func:`geo_guard.classification.dask.classify_dask`).
     canal : Canal
     rules : ZoneRules, optional
         Builds the zones when ``zones`` is not given.
@@ -230,6 +232,12 @@ def classify(
     >>> classify(table, canal, rules)[["stake", "bank", "source_type"]].values.tolist()
     [['K103+859', '左岸', '旅游餐饮']]
     """
+    if is_dask_frame(sources):
+        # A partitioned frame: the dask engine runs this function on every partition.
+        from geo_guard.classification.dask import classify_dask
+
+        return classify_dask(sources, canal, rules, zones=zones, crs=crs, lon_col=lon_col,
+                             lat_col=lat_col, type_col=type_col, admin=admin, ends=ends)
     index = zones if isinstance(zones, ZoneIndex) else zone_index(canal, rules, zones, ends=ends)
     if isinstance(sources, gpd.GeoDataFrame):
         frame, placed = _place_features(sources, canal, index, crs)
@@ -255,6 +263,18 @@ def classify(
     admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
     columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
     return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=out.crs)
+
+
+def is_dask_frame(frame: object) -> bool:
+    """A dask or dask-geopandas frame, recognised without importing dask.
+
+    Examples
+    --------
+    >>> is_dask_frame(pd.DataFrame())
+    False
+    """
+    module = type(frame).__module__.split(".")[0]
+    return module in ("dask", "dask_geopandas", "dask_expr") and hasattr(frame, "npartitions")
 
 
 def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
