@@ -65,3 +65,19 @@ def bent_canal() -> Canal:
         [(0, 0), (1000, 0)], [(1000, 0), (1500, 600), (1600, 1500)], segment_id=["A", "B"]
     )
     return Canal.from_frame(frame)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real dask.distributed cluster shared by the tests that need one: two worker
+    processes with one thread each (skipped when the 'dask' extra is not installed)."""
+    distributed = pytest.importorskip(
+        "distributed", reason="the 'dask' extra (dask-geopandas, distributed) is not installed"
+    )
+    pytest.importorskip("dask_geopandas", reason="the 'dask' extra is not installed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
+        dashboard_address=None, silence_logs=40,
+    )
+    with cluster, distributed.Client(cluster, timeout="60s") as client:
+        yield client

@@ -35,15 +35,9 @@ EXACT = ["zone", "zone_level", "bank", "stake", "segment_id", "source_type", "st
          "reason"]
 
 
-@pytest.fixture(scope="module")
-def client():
-    """One real cluster for the module: two worker processes, one thread each."""
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
-        dashboard_address=None, silence_logs=40,
-    )
-    with cluster, distributed.Client(cluster, timeout="60s") as c:
-        yield c
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 @pytest.fixture(scope="module")
