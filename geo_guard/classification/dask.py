@@ -157,8 +157,10 @@ def _classify_part(
             if column not in out:
                 out.insert(out.columns.get_loc("geometry"), column, np.zeros(len(out)))
     for column in TEXT_COLUMNS:
-        if column in out:
-            out[column] = out[column].astype(object).astype(str)
+        # An empty partition (and the meta) has object columns where a filled one has
+        # pandas' str dtype: one dtype for every partition.
+        if column in out and out[column].dtype == object:
+            out[column] = out[column].astype(str)
     return out
 
 
