@@ -48,6 +48,7 @@ from shapely.geometry import Polygon
 
 from geo_guard._errors import OptionError
 from geo_guard.canal import Canal
+from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.corridor import tables
 from geo_guard.corridor.analysis import (
     BANK_SIGNS,
@@ -64,7 +65,6 @@ from geo_guard.corridor.analysis import (
     prepare_forest,
 )
 from geo_guard.zones import ZoneRules, segment_widths
-from geo_guard.zones.build import polygonal, to_crs_valid
 
 logger = logging.getLogger(__name__)
 
