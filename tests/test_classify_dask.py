@@ -239,3 +239,59 @@ def test_a_failed_run_leaves_no_output(client, sample, tmp_path: Path) -> None:
         write_partitioned(lazy, tmp_path / "in")
     with pytest.raises(GeoGuardError, match="no Parquet or CSV"):
         read_partitioned(tmp_path / "in" / "*.xlsx")
+
+
+# ------------------------------------------------------------------------ command line
+def _cli(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from geo_guard.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_dask_engine_on_a_running_cluster(client, sample, tmp_path: Path) -> None:
+    canal, rules = sample
+    table = _points(canal, 600)
+    _write_parquet_files(table, tmp_path / "in", [250, 350])
+    args = ["classify", str(tmp_path / "in" / "*.parquet"), "--engine", "dask",
+            "--canal", str(SAMPLE / "canal.geojson"),
+            "--rules", str(SAMPLE / "zone_rules.example.toml"),
+            "--scheduler", client.scheduler.address, "--partition-rows", "100"]
+    code, out, err = _cli(*args, "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    got = gpd.read_parquet(tmp_path / "out")
+    _assert_same_rows(got.drop(columns=["source_file", "source_row"]),
+                      classify(table, canal, rules))
+    want = classify(table, canal, rules)
+    assert f"{(want['status'] != 'ok').sum()} invalid row(s)" in out
+    assert "part2.parquet:" in out or "part1.parquet:" in out
+    assert "600 rows in 7 partition(s)" in out
+    # Bad options: one error line, exit 2, before any work.
+    code, _, err = _cli(*args, "-o", str(tmp_path / "out.xlsx"))
+    assert code == 2 and err.startswith("error:") and "folder" in err
+    code, _, err = _cli("classify", str(SAMPLE / "risk_sources.csv"), "--canal",
+                        str(SAMPLE / "canal.geojson"), "--rules",
+                        str(SAMPLE / "zone_rules.example.toml"), "--partition-rows", "5",
+                        "-o", str(tmp_path / "x.csv"))
+    assert code == 2 and "--partition-rows needs --engine dask" in err
+
+
+def test_cli_dask_engine_starts_and_closes_a_local_cluster(sample, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    canal, _ = sample
+    (tmp_path / "in").mkdir()
+    _points(canal, 300).to_csv(tmp_path / "in" / "a.csv", index=False)
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo_guard.cli", "classify", str(tmp_path / "in"),
+         "--engine", "dask", "--workers", "1", "--memory-limit", "1GB",
+         "--canal", str(SAMPLE / "canal.geojson"),
+         "--rules", str(SAMPLE / "zone_rules.example.toml"), "-o", str(tmp_path / "out.parquet")],
+        cwd=root, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert proc.returncode == 0, proc.stderr
+    assert "300 rows in 1 partition(s)" in proc.stdout
+    assert len(gpd.read_parquet(tmp_path / "out.parquet")) == 300

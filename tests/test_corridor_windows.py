@@ -170,3 +170,24 @@ def test_bad_window_is_refused(canal: Canal, planted) -> None:
         corridor_windows(canal, RULES, window_km=0.5)
     with pytest.raises(OptionError, match="step-m"):
         analyse_corridor_windows(canal, RULES, planted[0], step_m=0)
+
+
+def test_cli_corridor_in_windows(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from geo_guard.cli import main
+    from geo_guard.zones.rules import load_rules
+
+    from .conftest import SAMPLE
+
+    args = ["corridor", "--canal", str(SAMPLE / "canal.geojson"), "--rules",
+            str(SAMPLE / "zone_rules.example.toml"), "--forest", str(SAMPLE / "forest.geojson"),
+            "--window-km", "10", "-o", str(tmp_path / "c.gpkg")]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    gaps = gpd.read_file(tmp_path / "c.gpkg", layer="gaps")
+    single = analyse_corridor(Canal.from_file(SAMPLE / "canal.geojson"),
+                              load_rules(SAMPLE / "zone_rules.example.toml"),
+                              gpd.read_file(SAMPLE / "forest.geojson"))
+    assert gaps[["bank", "stake_from", "stake_to"]].values.tolist() == \
+        single.gaps[["bank", "stake_from", "stake_to"]].values.tolist()

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -230,3 +232,64 @@ def dask_client(
     )
     with cluster, Client(cluster) as client:
         yield client
+
+
+def summarise_parts(path: Any, *, shown: int = 10) -> dict[str, Any]:
+    """Counts of classified GeoParquet output, computed by dask where the data is.
+
+    The same tables as :func:`geo_guard.classification.core.summarise` (rows per zone
+    and per source type, invalid rows), read back from a folder of parts or one file
+    column by column, so the client never holds the rows.
+
+    Parameters
+    ----------
+    path : str or path
+        Output of :func:`geo_guard.classification.partitioned.write_partitioned`.
+    shown : int
+        Invalid rows listed (``row`` is ``file:row`` when the output has
+        ``source_file``/``source_row``); ``invalid_rows`` counts them all.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from geo_guard.classification.partitioned import write_partitioned
+    >>> table = pd.DataFrame({"lon": [112.3, 112.31, 0.0], "lat": [33.0, 33.01, 0.0]})
+    >>> lazy = classify_dask(dd.from_pandas(table, npartitions=2), canal, rules)
+    >>> summary = summarise_parts(write_partitioned(lazy, tmp / "out"))
+    >>> summary["rows"], summary["invalid_rows"], summary["zone"]["rows"].tolist()
+    (3, 1, [2])
+    """
+    require_dask()
+    import dask
+    import dask.dataframe as dd
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(next(iter(sorted(_parquet_files(path))))).names
+    wanted = ["zone_level", "zone", "source_type", "status", "reason", "source_file",
+              "source_row"]
+    frame = dd.read_parquet(path, columns=[c for c in wanted if c in names])
+    ok = frame[frame["status"] == "ok"]
+    bad = frame[frame["status"] != "ok"]
+    with warnings.catch_warnings():
+        # dask's Parquet reader uses an argument pandas 3.1 deprecates; not ours to fix.
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        by_zone, by_type, rows, invalid_rows = dask.compute(
+            ok.groupby(["zone_level", "zone"]).size(), ok.groupby("source_type").size(),
+            frame.shape[0], bad.shape[0])
+        first = bad.head(shown, npartitions=-1)
+    if "source_file" in first:
+        where = first["source_file"].astype(str) + ":" + first["source_row"].astype(str)
+    else:
+        where = pd.Series(first.index.astype(str), index=first.index)
+    zone = by_zone.rename("rows").reset_index().sort_values("zone_level", ignore_index=True)
+    kind = (by_type.rename("rows").reset_index()
+            .sort_values("rows", ascending=False, ignore_index=True))
+    return {"zone": zone, "source_type": kind, "rows": int(rows),
+            "invalid_rows": int(invalid_rows),
+            "invalid": pd.DataFrame({"row": where.to_numpy(),
+                                     "reason": first["reason"].to_numpy()})}
+
+
+def _parquet_files(path: Any) -> list[Path]:
+    target = Path(path)
+    return sorted(target.glob("*.parquet")) if target.is_dir() else [target]

@@ -21,6 +21,10 @@ from geo_guard.io.vector import ENGINES, read_vector
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
+#: The vector I/O engine option. ``--engine`` is its older name, kept as an alias, except on
+#: ``classify``, where ``--engine`` picks the compute engine (memory or dask).
+IO_ENGINE_FLAGS = ("--io-engine", "--engine")
+
 CRS_HELP = "wgs84, cgcs2000, gcj02 (AMap/高德), bd09 (Baidu/百度) or an EPSG code such as EPSG:4547"
 
 
@@ -46,15 +50,20 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 
 
 def canal_options(
-    func: Callable[..., Any] | None = None, *, crs_flags: tuple[str, ...] = ("--crs",)
+    func: Callable[..., Any] | None = None,
+    *,
+    crs_flags: tuple[str, ...] = ("--crs",),
+    io_flags: tuple[str, ...] = IO_ENGINE_FLAGS,
 ) -> Any:
     """Options shared by every command that reads the canal.
 
     ``crs_flags`` names the canal's CRS option: ``--crs`` by default; commands whose
-    ``--crs`` is about another input (``classify``) use ``--canal-crs``.
+    ``--crs`` is about another input (``classify``) use ``--canal-crs``. ``io_flags`` name
+    the vector I/O engine option: ``--io-engine``, also ``--engine`` except where
+    ``--engine`` picks the compute engine (``classify``).
     """
     if func is None:
-        return lambda f: canal_options(f, crs_flags=crs_flags)
+        return lambda f: canal_options(f, crs_flags=crs_flags, io_flags=io_flags)
     options = [
         click.option(
             "--canal",
@@ -113,7 +122,8 @@ def canal_options(
             help="Text before K in stakes (桩号前缀), e.g. Z for ZK12+345.",
         ),
         click.option(
-            "--engine",
+            *io_flags,
+            "engine",
             type=click.Choice(ENGINES),
             default="pyogrio",
             show_default=True,

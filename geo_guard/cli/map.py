@@ -12,6 +12,7 @@ from geo_guard._errors import OptionError
 from geo_guard.canal.model import Canal
 from geo_guard.cli.common import (
     CRS_HELP,
+    IO_ENGINE_FLAGS,
     console,
     gpkg_has_layer,
     load_canal,
@@ -68,8 +69,8 @@ from geo_guard.zones.rules import load_rules
               help="Chainage (桩号) in metres at the upstream start; default from the file or 0.")
 @click.option("--stake-prefix", default="", expose_value=False, callback=remember_option,
               help="Text before K in stakes (桩号前缀).")
-@click.option("--engine", type=click.Choice(ENGINES), default="pyogrio", show_default=True,
-              help="Vector I/O engine.")
+@click.option(*IO_ENGINE_FLAGS, "engine", type=click.Choice(ENGINES), default="pyogrio",
+              show_default=True, help="Vector I/O engine.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Output .html (a folder with --split-by).")
 def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Path | None,
