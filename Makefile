@@ -45,6 +45,8 @@ bench: $(STAMP)
 	$(PY) bench/bench_zones.py
 	$(PY) bench/bench_classify.py
 	$(PY) bench/bench_corridor.py
+	$(PY) bench/bench_route.py
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -37,8 +37,8 @@ def osm_stretch(shared_data: Path) -> gpd.GeoDataFrame:
     """The real stretch as joined segments (metric CRS) with a ``structure`` column."""
     path = shared_data / OSM_WAYS
     if not path.is_file():
-        raise SystemExit(f"skipped: the real OSM stretch {path} is absent (it lives in "
-                         "../shared/data beside the checkout; pass --shared-data DIR)")
+        raise FileNotFoundError(f"the real OSM stretch {path} is absent (it lives in "
+                                "../shared/data beside the checkout; pass --shared-data DIR)")
     canal = Canal.from_frame(gpd.read_file(path), metric_crs=METRIC)
     return canal.segments[["structure", "geometry"]].reset_index(drop=True)
 

@@ -193,7 +193,11 @@ class CorridorResult:
 
 # ----------------------------------------------------------------------------- belt
 def corridor_belt(
-    canal: Canal, rules: ZoneRules, *, exclude: gpd.GeoDataFrame | None = None
+    canal: Canal,
+    rules: ZoneRules,
+    *,
+    exclude: gpd.GeoDataFrame | None = None,
+    reach_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """The corridor belt per segment and bank, in the canal's metric CRS.
 
@@ -204,6 +208,9 @@ def corridor_belt(
         Give the management-edge distance and ``corridor_m`` per segment.
     exclude : GeoDataFrame, optional
         Polygons removed from the belt (roads, water, buildings); any CRS.
+    reach_m : float, optional
+        Radius of the segments' territories (default: the widest belt); a stretch of a
+        longer canal passes the whole canal's, so its belt is the same polygons.
 
     Returns
     -------
@@ -221,7 +228,7 @@ def corridor_belt(
     widths = segment_widths(canal, rules)
     inner = widths["outer_0"].to_numpy(dtype=float)
     outer = inner + widths["corridor_m"].to_numpy(dtype=float)
-    reach = float(outer.max())
+    reach = float(outer.max()) if reach_m is None else max(float(reach_m), float(outer.max()))
     territory = bank_territories(canal, reach)
     index = widths["segment_index"].to_numpy()
     own = np.array([territory[k] for k in zip(index, widths["bank"], strict=True)], dtype=object)
@@ -435,6 +442,7 @@ def analyse_corridor(
     merge_m: float = DEFAULT_MERGE_M,
     min_survival: float = DEFAULT_MIN_SURVIVAL,
     min_canopy: float = DEFAULT_MIN_CANOPY,
+    reach_m: float | None = None,
 ) -> CorridorResult:
     """Coverage, gaps (断档) and weak stands of the ecological corridor.
 
@@ -456,6 +464,10 @@ def analyse_corridor(
         CRS of the returned frames (default: the canal's).
     step_m, min_coverage, min_gap_m, merge_m, min_survival, min_canopy : float
         See :class:`CorridorOptions` and the module constants.
+    reach_m : float, optional
+        How far the segments' territories and the turn bisectors reach (default: the
+        widest belt of this canal). :mod:`geo_guard.corridor.windows` passes the whole
+        canal's to each window, so the window's strips are the same as one run's.
 
     Returns
     -------
@@ -476,7 +488,9 @@ def analyse_corridor(
                               min_canopy).check()
     if admin is not None:
         _require_crs(admin, "the admin layer", "save it with its CRS")
-    belt = corridor_belt(canal, rules, exclude=exclude)
+    belt = corridor_belt(canal, rules, exclude=exclude, reach_m=reach_m)
+    reach = float(belt["outer_m"].max()) if reach_m is None else max(
+        float(reach_m), float(belt["outer_m"].max()))
     trees, repaired = prepare_forest(forest, crs=forest_crs)
     trees = trees.to_crs(canal.metric_crs)
     geoms = trees.geometry.to_numpy()
@@ -490,7 +504,7 @@ def analyse_corridor(
     strips, faces, weak = [], {}, []
     for bank, sign in BANK_SIGNS.items():
         pieces = belt[belt["bank"] == bank].sort_values("segment_index")
-        face = faces[bank] = bank_strips(canal, pieces, breaks, sign, geoms, tree)
+        face = faces[bank] = bank_strips(canal, pieces, breaks, sign, geoms, tree, reach)
         belt_m2 = np.bincount(face.strip, face.area, n)
         centre = (pieces["inner_m"].to_numpy() + pieces["outer_m"].to_numpy())[segment] / 2
         xy = offset_points(canal, middle_m, sign * centre)

@@ -153,15 +153,18 @@ def bank_strips(
     sign: float,
     forest: np.ndarray,
     tree: shapely.STRtree,
+    reach: float | None = None,
 ) -> BankStrips:
     """Cut one bank's belt into strip faces and measure the forest of every strip.
 
-    ``pieces`` are the bank's belt pieces in segment order (:func:`corridor_belt`).
+    ``pieces`` are the bank's belt pieces in segment order (:func:`corridor_belt`);
+    ``reach`` (default: their widest ``outer_m``) is how far the turn bisectors reach.
     The forest is dissolved per slab: small dissolves are faster than one per bank and
     give small covers to measure against.
     """
     n = len(breaks) - 1
-    faces, strip = _strip_faces(canal, pieces, breaks, sign)
+    reach = float(pieces["outer_m"].max()) if reach is None else reach
+    faces, strip = _strip_faces(canal, pieces, breaks, sign, reach)
     strip_slab = np.floor(canal.chainage_at(breaks[:-1]) / SLAB_M + 1e-9).astype(int)
     slab_ids, slab = np.unique(strip_slab[strip], return_inverse=True)
     order = np.argsort(slab, kind="stable")
@@ -172,9 +175,7 @@ def bank_strips(
     last = np.full(len(slab_ids), -1)
     np.minimum.at(first, slab, strip)
     np.maximum.at(last, slab, strip)
-    straight = _straight_slabs(
-        canal, breaks[first], breaks[last + 1], float(pieces["outer_m"].max())
-    )
+    straight = _straight_slabs(canal, breaks[first], breaks[last + 1], reach)
     forest_m2 = _integrate_covers(canal, covers[straight], first[straight], last[straight], breaks)
     # Near a turn of the centerline strips are not rectangles: overlay each face with its
     # slab's forest, after prepared predicates settle the faces wholly in or out of it.
@@ -266,7 +267,7 @@ def _integrate_covers(
 
 
 def _strip_faces(
-    canal: Canal, pieces: gpd.GeoDataFrame, breaks: np.ndarray, sign: float
+    canal: Canal, pieces: gpd.GeoDataFrame, breaks: np.ndarray, sign: float, reach: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Node the belt outline with the cut lines and turn bisectors; polygonize.
 
@@ -288,7 +289,7 @@ def _strip_faces(
     )
     belt = pieces.geometry.to_numpy()
     lines = np.concatenate(
-        [cuts, _bisectors(canal, sign, float(outer.max())), shapely.boundary(belt)]
+        [cuts, _bisectors(canal, sign, reach), shapely.boundary(belt)]
     )
     try:
         noded = shapely.union_all(lines)
@@ -298,8 +299,11 @@ def _strip_faces(
     xy = shapely.get_coordinates(shapely.point_on_surface(faces))
     # Which belt piece holds each face (none: the face is outside the belt).
     hit, piece = shapely.STRtree(belt).query(shapely.points(xy), predicate="intersects")
+    # A face on two touching pieces (a junction wedge) goes to the upstream one: the
+    # choice must not depend on the tree's order, which depends on every other piece.
+    order = np.lexsort((-piece, hit))
     first = np.full(len(faces), -1)
-    first[hit[::-1]] = piece[::-1]
+    first[hit[order]] = piece[order]
     inside = first >= 0
     faces, xy, piece = faces[inside], xy[inside], first[inside]
     measure = canal.locate(xy[:, 0], xy[:, 1]).measure_m

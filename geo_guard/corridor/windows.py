@@ -11,9 +11,10 @@ windows' *cores* are put back together:
   width (no turn's bisector nearby), so the strips there are the same cross-sections as
   in one run and a core boundary cuts the belt along a strip boundary.
 * The margin (at least the belt's reach plus ``min_gap_m`` plus ``merge_m``, 2 km by
-  default) holds everything that differs near a window's own ends (the square end of its
-  belt) away from the core; the canal must not come back within that distance of itself
-  further along (the Middle Route does not).
+  default, then out to the next segment junction: a window holds whole segments, so its
+  belt is the same polygons as in one run) keeps what differs near a window's own ends
+  (the square end of its belt) away from the core; the canal must not come back within
+  that distance of itself further along (the Middle Route does not).
 * The stations of the cores are concatenated and the gaps (断档) found again over the
   whole canal, so **a gap across a window boundary is one gap**, as in one run; its
   geometry is the union of the windows' open belt inside their cores.
@@ -131,9 +132,16 @@ def corridor_windows(
     reach = _reach(canal, rules)
     margin = max(float(margin_m), reach + float(min_gap_m) + float(merge_m) + 1000.0)
     bounds = _boundaries(canal, window_km * 1000.0, reach)
+    # A window holds whole segments, and one more on each side: a segment cut short, or
+    # one at the window's end (its belt ends square), has its belt snapped to the
+    # millimetre grid from other end points, and its strips would differ by a hair.
+    starts = canal.segments["start_m"].to_numpy()
+    ends = canal.segments["end_m"].to_numpy()
     out = []
     for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-        start, stop = max(lo - margin, 0.0), min(hi + margin, canal.length_m)
+        first = np.searchsorted(starts, max(lo - margin, 0.0), side="right") - 2
+        last = np.searchsorted(ends, min(hi + margin, canal.length_m), side="left") + 1
+        start, stop = float(starts[max(first, 0)]), float(ends[min(last, len(ends) - 1)])
         out.append(Window(i, lo, hi, start, stop, canal.part(start, stop)))
     return out
 
@@ -237,7 +245,7 @@ min_gap_m, merge_m, min_survival, min_canopy
     kwargs = {"step_m": options.step_m, "min_coverage": options.min_coverage,
               "min_gap_m": options.min_gap_m, "merge_m": options.merge_m,
               "min_survival": options.min_survival, "min_canopy": options.min_canopy,
-              "crs": canal.metric_crs}
+              "crs": canal.metric_crs, "reach_m": reach - 2 * _PAD_M}
     tasks = []
     for window in windows:
         area = shapely.buffer(window.canal.line, reach)
