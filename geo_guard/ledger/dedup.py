@@ -1,0 +1,136 @@
+"""Repeat findings: a finding of the same type within a few metres of an open problem is
+the same problem found again, not a new one.
+
+Distances are measured in metres in a metric CRS (CGCS2000 3° Gauss-Kruger zone of the
+points), never in degrees. Findings are taken in their order: each one is matched to the
+nearest open problem of its type within the radius; failing that, to the nearest earlier
+finding of the same batch that became a new problem; otherwise it is new.
+
+Examples
+--------
+>>> new = pd.DataFrame({"lon": [112.3, 112.3001, 112.4], "lat": [33.0, 33.0, 33.0],
+...                     "source_type": ["畜禽养殖"] * 3})
+>>> none = new.iloc[:0]
+>>> m = match_findings(new, none, radius_m=30)
+>>> m["earlier"].tolist(), m["existing"].tolist()
+([-1, 0, -1], [-1, -1, -1])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo_guard.crs import metric_crs_for
+
+__all__ = ["DEDUP_RADIUS_M", "match_findings"]
+
+#: Default radius within which a finding of the same type repeats an open problem.
+DEDUP_RADIUS_M = 30.0
+
+
+def _metric_xy(frames: list[pd.DataFrame]) -> list[tuple[np.ndarray, np.ndarray]]:
+    lon = np.concatenate([f["lon"].to_numpy(dtype=float) for f in frames])
+    lat = np.concatenate([f["lat"].to_numpy(dtype=float) for f in frames])
+    if len(lon) == 0:
+        return [(np.empty(0), np.empty(0)) for _ in frames]
+    bounds = (lon.min(), lat.min(), lon.max(), lat.max())
+    to_metric = pyproj.Transformer.from_crs(4326, metric_crs_for(bounds), always_xy=True)
+    x, y = to_metric.transform(lon, lat)
+    out, start = [], 0
+    for frame in frames:
+        stop = start + len(frame)
+        out.append((np.asarray(x[start:stop]), np.asarray(y[start:stop])))
+        start = stop
+    return out
+
+
+def _types(frame: pd.DataFrame) -> np.ndarray:
+    return frame["source_type"].astype(object).where(frame["source_type"].notna(), "").astype(
+        str).to_numpy()
+
+
+def match_findings(
+    new: pd.DataFrame, existing: pd.DataFrame, *, radius_m: float = DEDUP_RADIUS_M
+) -> pd.DataFrame:
+    """Match each new finding to an open problem or an earlier finding of the same batch.
+
+    Parameters
+    ----------
+    new : DataFrame
+        Findings in order, with WGS84 ``lon``, ``lat`` and ``source_type``.
+    existing : DataFrame
+        Open problems with the same columns.
+    radius_m : float
+        A finding within this distance (metres) of a problem of its type repeats it;
+        0 turns matching off.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``new``: ``existing`` (position in ``existing`` of the matched problem,
+        or -1), ``earlier`` (position in ``new`` of the earlier finding it repeats, always a
+        new one, or -1) and ``distance_m`` (to the match; NaN when new). Ties go to the
+        problem listed first.
+    """
+    n = len(new)
+    out_existing = np.full(n, -1, dtype=np.int64)
+    out_earlier = np.full(n, -1, dtype=np.int64)
+    distance = np.full(n, np.nan)
+    if n and radius_m > 0:
+        (nx, ny), (ex, ey) = _metric_xy([new, existing])
+        new_pts = shapely.points(nx, ny)
+        new_types = _types(new)
+        if len(existing):
+            j, d = _nearest_same_type(new_pts, new_types, shapely.points(ex, ey),
+                                      _types(existing), radius_m)
+            hit = j >= 0
+            out_existing[hit], distance[hit] = j[hit], d[hit]
+        _match_within_batch(new_pts, new_types, out_existing < 0, radius_m, out_earlier,
+                            distance)
+    return pd.DataFrame({"existing": out_existing, "earlier": out_earlier,
+                         "distance_m": distance}, index=new.index)
+
+
+def _nearest_same_type(points: np.ndarray, types: np.ndarray, targets: np.ndarray,
+                       target_types: np.ndarray, radius_m: float
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest target of the same type within the radius for every point (-1 if none)."""
+    i, j = shapely.STRtree(targets).query(points, predicate="dwithin", distance=radius_m)
+    same = types[i] == target_types[j]
+    i, j = i[same], j[same]
+    d = shapely.distance(points[i], targets[j])
+    best_j = np.full(len(points), -1, dtype=np.int64)
+    best_d = np.full(len(points), np.nan)
+    # nearest first, then the lowest target position among equals
+    for a, b, dist in sorted(zip(i.tolist(), j.tolist(), d.tolist(), strict=True),
+                             key=lambda t: (t[0], t[2], t[1])):
+        if best_j[a] < 0:
+            best_j[a], best_d[a] = b, dist
+    return best_j, best_d
+
+
+def _match_within_batch(points: np.ndarray, types: np.ndarray, unmatched: np.ndarray,
+                        radius_m: float, earlier: np.ndarray, distance: np.ndarray) -> None:
+    """Fill ``earlier``/``distance`` for findings repeating an earlier new one (in place)."""
+    todo = np.flatnonzero(unmatched)
+    if len(todo) < 2:
+        return
+    pts = points[todo]
+    a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=radius_m)
+    keep = (b < a) & (types[todo[a]] == types[todo[b]])
+    a, b = todo[a[keep]], todo[b[keep]]
+    if len(a) == 0:
+        return
+    d = shapely.distance(points[a], points[b])
+    candidates: dict[int, list[tuple[float, int]]] = {}
+    for x, y, dist in zip(a.tolist(), b.tolist(), d.tolist(), strict=True):
+        candidates.setdefault(x, []).append((dist, y))
+    # In input order: a finding repeats the nearest earlier finding that is itself new.
+    for x in sorted(candidates):
+        for dist, y in sorted(candidates[x]):
+            if earlier[y] < 0:
+                earlier[x], distance[x] = y, dist
+                break

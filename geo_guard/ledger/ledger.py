@@ -1,0 +1,772 @@
+"""The problem register (问题整改台账): open or create one, read it, and move problems along
+the workflow, every change one transaction with its event in the append-only history.
+
+Examples
+--------
+>>> from geo_guard.ledger import init_ledger
+>>> led = init_ledger(tmp / "ledger.gpkg")
+>>> found = pd.DataFrame({"lon": [112.30], "lat": [33.00], "source_type": ["畜禽养殖"],
+...                       "village": ["示意村"], "description": ["养猪场，约200头"],
+...                       "found_on": [dt.date(2021, 9, 20)]})
+>>> led.register(found, by="李某", at=dt.datetime(2021, 9, 20, 9))["outcome"].tolist()
+['新增']
+>>> _ = led.assign([1], unit="社会事业局", person="王某", deadline="2021-11-30",
+...                measure="关停搬迁", at=dt.datetime(2021, 9, 22, 10))
+>>> _ = led.progress(1, "已拆除猪舍一半", at=dt.datetime(2021, 10, 8, 16))
+>>> row = led.problems(as_of=dt.date(2021, 12, 1)).iloc[0]
+>>> row["status"], row["unit"], bool(row["overdue"])
+('整改中', '社会事业局', True)
+>>> led.events()["action"].tolist()
+['登记', '交办', '进展']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo_guard import __version__
+from geo_guard._errors import InputFileError, OptionError, name_list, one_line
+from geo_guard.io import atomic_path
+from geo_guard.ledger.dedup import DEDUP_RADIUS_M, match_findings
+from geo_guard.ledger.errors import LedgerError, LedgerNotFoundError, UnknownProblemError
+from geo_guard.ledger.history import (
+    as_date,
+    json_value,
+    normalise_problems,
+    rebuild_problems,
+)
+from geo_guard.ledger.schema import PROBLEM_FIELDS, SCHEMA_VERSION, ddl
+from geo_guard.ledger.store import Store, is_postgres_url
+from geo_guard.ledger.workflow import (
+    ACTIONS,
+    CLOSED,
+    ORIGINS,
+    PENDING,
+    RECTIFIED,
+    STATUSES,
+    deadline_flags,
+    next_status,
+)
+
+__all__ = [
+    "EVENT_COLUMNS_OUT",
+    "FINDING_FIELDS",
+    "PROBLEM_COLUMNS_OUT",
+    "STATUSES",
+    "Ledger",
+    "init_ledger",
+    "open_ledger",
+]
+
+#: Columns of :meth:`Ledger.problems`, in order (then ``geometry``).
+PROBLEM_COLUMNS_OUT: tuple[str, ...] = (
+    "problem_id", "township", "village", "source_type", "zone", "zone_level", "stake", "bank",
+    "distance_m", "description", "origin", "found_on", "found_by", "measure", "deadline",
+    "unit", "person", "progress", "status", "lon", "lat", "overdue", "due_soon", "closed_on",
+    "rectified_on", "name", "chainage_m", "updated_at",
+)
+
+#: Columns of :meth:`Ledger.events`, in order.
+EVENT_COLUMNS_OUT: tuple[str, ...] = (
+    "event_id", "problem_id", "at", "action", "from_status", "to_status", "by", "note",
+    "attachment", "attachment_id", "changes",
+)
+
+#: Fields a finding may bring when it is registered (status and progress are the ledger's).
+FINDING_FIELDS: tuple[str, ...] = tuple(f for f in PROBLEM_FIELDS
+                                        if f not in ("status", "progress"))
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return ""
+
+
+def _text(value: Any, what: str, *, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
+        if required:
+            raise OptionError(f"{what} is empty; say it in words (it goes into the history)")
+        return None
+    return str(value).strip()
+
+
+def _day(value: Any, what: str) -> dt.date:
+    try:
+        day = as_date(value)
+    except ValueError:
+        day = None
+    if day is None:
+        raise OptionError(f"{what} {value!r} is not a date; write it as 2021-11-30")
+    return day
+
+
+def open_ledger(target: str | os.PathLike[str]) -> Ledger:
+    """Open an existing ledger.
+
+    Parameters
+    ----------
+    target : str or path-like
+        A GeoPackage path (``ledger.gpkg``) or a ``postgresql://`` URL.
+
+    Raises
+    ------
+    LedgerNotFoundError
+        No file there, or the database has no ledger; the message says how to create one.
+    """
+    if not is_postgres_url(target) and not Path(target).is_file():
+        raise LedgerNotFoundError(
+            f"{target}: no ledger there; create it with geo-guard ledger init {target}"
+        )
+    store = Store(target)
+    led = Ledger(store)
+    led._check()
+    return led
+
+
+def init_ledger(target: str | os.PathLike[str]) -> Ledger:
+    """Create an empty ledger and return it open.
+
+    A GeoPackage is built in a temporary file beside the target and renamed into place, so
+    an interrupted ``init`` leaves nothing behind. On PostgreSQL the tables are created in
+    one transaction (PostGIS is enabled if it is not; that needs the right to create
+    extensions).
+
+    Raises
+    ------
+    LedgerError
+        The file or database already holds a ledger (or other tables of the same names).
+    """
+    if is_postgres_url(target):
+        store = Store(target)
+        with store.write() as conn:
+            exists = conn.execute(sa.text("SELECT to_regclass('ledger_meta')")).scalar()
+            if exists is not None:
+                raise LedgerError(f"{store.label} already holds a ledger; open it instead")
+            _create(conn, store)
+        return Ledger(store)
+    path = Path(target)
+    Store(path)  # checks the extension before anything is written
+    if path.exists():
+        raise LedgerError(f"{path}: already exists; choose a new file name (a ledger is never "
+                          "overwritten)")
+    with atomic_path(path) as temp:
+        store = Store(temp, create=True)
+        with store.write() as conn:
+            _create(conn, store)
+        store.dispose()
+    return Ledger(Store(path))
+
+
+def _create(conn: Connection, store: Store) -> None:
+    try:
+        for statement in ddl(store.dialect):
+            conn.exec_driver_sql(statement)
+    except sa.exc.DBAPIError as err:
+        raise LedgerError(f"{store.label}: cannot create the ledger tables "
+                          f"({one_line(err.orig)[:300]})") from None
+    meta = {"schema_version": SCHEMA_VERSION, "created_at": _now().isoformat(),
+            "created_by": f"geo_guard {__version__}"}
+    conn.execute(sa.text('INSERT INTO ledger_meta ("key", "value") VALUES (:k, :v)'),
+                 [{"k": k, "v": v} for k, v in meta.items()])
+
+
+class Ledger:
+    """A problem register in a GeoPackage or PostGIS database.
+
+    Get one with :func:`open_ledger` or :func:`init_ledger`. Reads return pandas frames;
+    writes (:meth:`register`, :meth:`assign`, :meth:`progress`, :meth:`done`,
+    :meth:`close`, :meth:`reject`, :meth:`attach`) each run in one transaction that holds
+    the ledger's write lock, record one event per problem touched, and either happen
+    completely or not at all. ``close`` is the workflow's 销号, not a file close: no
+    connection stays open between calls (``with open_ledger(...) as led:`` works too).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __repr__(self) -> str:
+        return f"Ledger({self._store.label!r})"
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._store.dispose()
+
+    @property
+    def url(self) -> str:
+        """The ledger's path or URL (password masked)."""
+        return self._store.label
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` (GeoPackage) or ``"postgresql"`` (PostGIS)."""
+        return self._store.dialect
+
+    def _check(self) -> None:
+        try:
+            with self._store.read() as conn:
+                version = conn.execute(sa.text(
+                    "SELECT \"value\" FROM ledger_meta WHERE \"key\" = 'schema_version'"
+                )).scalar()
+        except sa.exc.DBAPIError:
+            raise LedgerNotFoundError(
+                f"{self.url} holds no geo_guard ledger (no ledger_meta table); create one "
+                "with geo-guard ledger init"
+            ) from None
+        if version != SCHEMA_VERSION:
+            raise LedgerError(f"{self.url}: ledger schema version {version}, this geo_guard "
+                              f"reads version {SCHEMA_VERSION}; upgrade geo_guard")
+
+    # ------------------------------------------------------------------ reading
+    def problems(self, as_of: dt.date | None = None) -> gpd.GeoDataFrame:
+        """Every problem, one row each, as it stands now, judged on the day ``as_of``.
+
+        Parameters
+        ----------
+        as_of : datetime.date, optional
+            The day for 超期/临期 (default today).
+
+        Returns
+        -------
+        GeoDataFrame
+            WGS84 points, columns :data:`PROBLEM_COLUMNS_OUT`: the stored fields (dates as
+            ``datetime.date``, missing ``NaT``; ``zone_level`` ``Int64``), then
+            ``overdue`` (deadline before ``as_of``, not 已整改/已销号), ``due_soon`` (due
+            within 3 days, not overdue, not 已整改/已销号), ``closed_on`` and
+            ``rectified_on`` (date of the event that set the current 已销号 / 已整改
+            status, kept for 已销号 problems that were 已整改 first; else NaT).
+        """
+        as_of = as_of or dt.date.today()
+        fields = ", ".join(_q(c) for c in ("problem_id", *PROBLEM_FIELDS, "updated_at"))
+        with self._store.read() as conn:
+            frame = pd.read_sql(sa.text(f"SELECT {fields} FROM problems ORDER BY problem_id"),
+                                conn)
+            settled = pd.read_sql(sa.text(
+                "SELECT problem_id, to_status, MAX(at) AS at FROM events "
+                f"WHERE to_status IN ('{RECTIFIED}', '{CLOSED}') "
+                "AND (from_status IS NULL OR from_status <> to_status) "
+                "GROUP BY problem_id, to_status"), conn)
+        frame = normalise_problems(frame)
+        frame["overdue"], frame["due_soon"] = deadline_flags(frame["deadline"], frame["status"],
+                                                             as_of)
+        for column, status, keep in (("closed_on", CLOSED, (CLOSED,)),
+                                     ("rectified_on", RECTIFIED, (RECTIFIED, CLOSED))):
+            when = settled[settled["to_status"] == status].set_index("problem_id")["at"]
+            days = frame["problem_id"].map(when).map(lambda v: as_date(v) or pd.NaT)
+            frame[column] = days.where(frame["status"].isin(keep), pd.NaT).astype(object)
+        frame["updated_at"] = pd.to_datetime(frame["updated_at"])
+        geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=4326)
+        return gpd.GeoDataFrame(frame[list(PROBLEM_COLUMNS_OUT)], geometry=geometry, crs=4326)
+
+    def events(self, since: dt.date | None = None, until: dt.date | None = None, *,
+               problem_id: int | None = None) -> pd.DataFrame:
+        """The history, oldest first, optionally from ``since`` to ``until`` (both days
+        included) or for one problem.
+
+        Returns
+        -------
+        DataFrame
+            Columns :data:`EVENT_COLUMNS_OUT`; ``at`` as datetime64, ``changes`` as a dict
+            of the fields the event set.
+        """
+        where, params = [], {}
+        if since is not None:
+            where.append("at >= :since")
+            params["since"] = dt.datetime.combine(_day(since, "since"), dt.time())
+        if until is not None:
+            where.append("at < :until")
+            params["until"] = dt.datetime.combine(_day(until, "until") + dt.timedelta(days=1),
+                                                  dt.time())
+        if problem_id is not None:
+            where.append("problem_id = :pid")
+            params["pid"] = int(problem_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        columns = ", ".join(_q(c) for c in EVENT_COLUMNS_OUT)
+        with self._store.read() as conn:
+            frame = pd.read_sql(sa.text(f"SELECT {columns} FROM events{clause} ORDER BY event_id"),
+                                conn, params=self._store.params(params))
+        frame["at"] = pd.to_datetime(frame["at"])
+        frame["attachment_id"] = frame["attachment_id"].astype("Int64")
+        frame["changes"] = [json.loads(c or "{}") for c in frame["changes"]]
+        return frame
+
+    def attachment(self, attachment_id: int) -> tuple[str, bytes]:
+        """The file name and bytes of a stored attachment (a photo, a document)."""
+        with self._store.read() as conn:
+            row = conn.execute(sa.text("SELECT filename, content FROM attachments "
+                                       "WHERE attachment_id = :a"), {"a": int(attachment_id)}
+                               ).one_or_none()
+        if row is None:
+            raise UnknownProblemError(f"no attachment {attachment_id} in {self.url}")
+        return str(row[0]), bytes(row[1])
+
+    def rebuild(self) -> pd.DataFrame:
+        """Every problem's fields rebuilt from the history alone (see :mod:`.history`)."""
+        with self._store.read() as conn:
+            events = pd.read_sql(sa.text("SELECT event_id, problem_id, to_status, changes "
+                                         "FROM events ORDER BY event_id"), conn)
+        return rebuild_problems(events)
+
+    def verify(self) -> pd.DataFrame:
+        """Differences between the ``problems`` table and its rebuild from the history.
+
+        Returns
+        -------
+        DataFrame
+            ``problem_id``, ``field``, ``table``, ``history``: one row per difference;
+            empty when the table is exactly what its events say.
+        """
+        fields = ", ".join(_q(c) for c in ("problem_id", *PROBLEM_FIELDS))
+        with self._store.read() as conn:
+            table = pd.read_sql(sa.text(f"SELECT {fields} FROM problems"), conn)
+        table = normalise_problems(table).set_index("problem_id")
+        rebuilt = self.rebuild().set_index("problem_id")
+        rows = []
+        for pid in table.index.union(rebuilt.index):
+            for field in PROBLEM_FIELDS:
+                a = table.at[pid, field] if pid in table.index else "(missing)"
+                b = rebuilt.at[pid, field] if pid in rebuilt.index else "(missing)"
+                if not _same(a, b):
+                    rows.append({"problem_id": pid, "field": field, "table": a, "history": b})
+        return pd.DataFrame(rows, columns=["problem_id", "field", "table", "history"])
+
+    # ------------------------------------------------------------------ writing
+    def register(self, findings: pd.DataFrame, *, dedup_m: float = DEDUP_RADIUS_M,
+                 by: str | None = None, at: dt.datetime | None = None) -> pd.DataFrame:
+        """Register findings as new problems (待交办), or as repeat findings of open ones.
+
+        Parameters
+        ----------
+        findings : DataFrame
+            One row per finding, with WGS84 ``lon``/``lat`` and any of the problem fields
+            (``source_type``, ``township``, ``village``, ``zone``, ``zone_level``,
+            ``stake``, ``bank``, ``distance_m``, ``name``, ``description``, ``origin``
+            (default 排查), ``found_on`` (default today), ``found_by``, ``measure``,
+            ``deadline``, ``unit``/``person`` as suggested), and an optional ``note`` for
+            the history.
+        dedup_m : float
+            A finding within this many metres of an open (not 已销号) problem of the same
+            ``source_type`` is recorded on it as 重复发现, not as a new problem; so is one
+            near an earlier finding of the same batch. 0 turns this off.
+        by : str, optional
+            Who registers (default: the login name).
+        at : datetime, optional
+            When (default now).
+
+        Returns
+        -------
+        DataFrame
+            Indexed like ``findings``: ``outcome`` (新增 or 重复), ``problem_id`` and
+            ``match_m`` (distance to the problem repeated).
+
+        Raises
+        ------
+        OptionError
+            Missing or out-of-range lon/lat, an unknown origin, an unreadable date.
+        """
+        rows = _finding_rows(findings)
+        at, by = at or _now(), by if by is not None else _user()
+        with self._store.write() as conn:
+            tx = _Tx(self._store, conn, at, by)
+            open_ = pd.read_sql(sa.text(
+                "SELECT problem_id, lon, lat, source_type FROM problems "
+                f"WHERE status <> '{CLOSED}' ORDER BY problem_id"), conn)
+            match = match_findings(rows, open_, radius_m=dedup_m)
+            ids = np.full(len(rows), -1, dtype=np.int64)
+            first = tx.next_problem_id()
+            new = np.flatnonzero((match["existing"] < 0) & (match["earlier"] < 0))
+            ids[new] = first + np.arange(len(new))
+            hit = match["existing"].to_numpy() >= 0
+            ids[hit] = open_["problem_id"].to_numpy()[match["existing"].to_numpy()[hit]]
+            later = match["earlier"].to_numpy() >= 0
+            ids[later] = ids[match["earlier"].to_numpy()[later]]
+            records = rows.to_dict("records")
+            tx.insert_problems([{**records[i], "problem_id": int(ids[i])} for i in new])
+            for i in new:
+                changes = {f: json_value(records[i].get(f)) for f in FINDING_FIELDS}
+                tx.event(int(ids[i]), "register", None, PENDING, changes=changes,
+                         note=records[i].get("note"))
+            repeats = np.flatnonzero(hit | later)
+            statuses = tx.statuses([int(ids[i]) for i in repeats]) if len(repeats) else {}
+            for i in repeats:
+                status = statuses.get(int(ids[i]), PENDING)
+                tx.event(int(ids[i]), "repeat", status, status,
+                         note=_repeat_note(records[i], float(match["distance_m"].iloc[i])))
+            tx.flush()
+        return pd.DataFrame({"outcome": np.where(np.isin(np.arange(len(rows)), new), "新增",
+                                                 "重复"),
+                             "problem_id": ids, "match_m": match["distance_m"].to_numpy()},
+                            index=findings.index)
+
+    def assign(self, ids: Iterable[int], *, person: str, deadline: dt.date | str,
+               unit: str | None = None, measure: str | None = None, note: str | None = None,
+               by: str | None = None, at: dt.datetime | None = None) -> list[int]:
+        """交办: give problems to a responsible unit and person, with a deadline (and measure).
+
+        All problems or none: one that cannot be assigned (已整改, 已销号, unknown) stops
+        the whole call. Assigning an 已交办/整改中 problem again changes its assignment and
+        keeps its status.
+
+        Parameters
+        ----------
+        ids : iterable of int
+        person : str
+            责任人.
+        deadline : date or ISO text
+            整改时限; not before the day the problem was found.
+        unit : str, optional
+            责任单位; default the unit suggested at import (responsibility table).
+        measure : str, optional
+            整改措施; default the one already recorded.
+
+        Returns
+        -------
+        list of int
+            The event ids, one per problem.
+        """
+        pids = _ids(ids)
+        person_text = _text(person, "--person (责任人)")
+        day = _day(deadline, "--deadline (整改时限)")
+        unit_text = _text(unit, "--unit (责任单位)", required=False)
+        measure_text = _text(measure, "--measure (整改措施)", required=False)
+        with self._store.write() as conn:
+            tx = _Tx(self._store, conn, at or _now(), by if by is not None else _user())
+            current = tx.rows(pids, ("status", "unit", "found_on", "measure"))
+            out = []
+            for pid in pids:
+                row = current[pid]
+                status = next_status("assign", row["status"], problem_id=pid)
+                chosen = unit_text or row["unit"]
+                if not chosen:
+                    raise OptionError(f"problem {pid} has no suggested unit; give --unit "
+                                      "(责任单位)")
+                found = as_date(row["found_on"])
+                if found is not None and day < found:
+                    raise OptionError(f"problem {pid}: deadline {day} is before it was found "
+                                      f"({found}); give a later --deadline")
+                changes: dict[str, Any] = {"unit": chosen, "person": person_text,
+                                           "deadline": day.isoformat()}
+                if measure_text is not None:
+                    changes["measure"] = measure_text
+                elif not row["measure"]:
+                    raise OptionError(f"problem {pid} has no measure yet; give --measure "
+                                      "(整改措施)")
+                out.append(tx.event(pid, "assign", row["status"], status, changes=changes,
+                                    note=_text(note, "note", required=False)))
+            tx.flush()
+        return out
+
+    def progress(self, problem_id: int, note: str, *, attachment: str | os.PathLike[str]
+                 | None = None, by: str | None = None, at: dt.datetime | None = None) -> int:
+        """进展: report progress (已交办 or 整改中 → 整改中); the note becomes 整改进度."""
+        return self._step("progress", problem_id, note, attachment=attachment, by=by, at=at)
+
+    def done(self, problem_id: int, note: str, *, attachment: str | os.PathLike[str]
+             | None = None, by: str | None = None, at: dt.datetime | None = None) -> int:
+        """整改完成: declare the problem rectified (→ 已整改), awaiting the check."""
+        return self._step("done", problem_id, note, attachment=attachment, by=by, at=at)
+
+    def close(self, problem_id: int, note: str, *, attachment: str | os.PathLike[str]
+              | None = None, by: str | None = None, at: dt.datetime | None = None) -> int:
+        """销号: close a rectified problem after the check (已整改 → 已销号 only)."""
+        return self._step("close", problem_id, note, attachment=attachment, by=by, at=at)
+
+    def reject(self, problem_id: int, note: str, *, attachment: str | os.PathLike[str]
+               | None = None, by: str | None = None, at: dt.datetime | None = None) -> int:
+        """退回: the check failed; back to 整改中 with the reason (已整改 → 整改中)."""
+        return self._step("reject", problem_id, note, attachment=attachment, by=by, at=at)
+
+    def attach(self, problem_id: int, attachment: str | os.PathLike[str], note: str | None = None,
+               *, by: str | None = None, at: dt.datetime | None = None) -> int:
+        """附件: add a photo or document to an open problem's file (一案一档)."""
+        return self._step("attach", problem_id, note, attachment=attachment, by=by, at=at)
+
+    def attach_photos(self, photos: pd.DataFrame, *, radius_m: float = 50.0,
+                      by: str | None = None, at: dt.datetime | None = None) -> pd.DataFrame:
+        """Attach field photos (拍照取证) to the nearest open problem within ``radius_m``.
+
+        Parameters
+        ----------
+        photos : DataFrame
+            From :func:`geo_guard.ledger.photos.read_photos`: ``path``, ``lon``, ``lat``
+            (WGS84, NaN without GPS), ``taken_at``, ``reason``.
+        radius_m : float
+            Farthest a photo may be from the problem it documents (metres).
+
+        Returns
+        -------
+        DataFrame
+            The photos with ``problem_id`` (or <NA>), ``distance_m`` and ``outcome``
+            (已关联, 已有 (the same photo was attached to that problem before) or 未匹配,
+            with the ``reason``).
+        """
+        from geo_guard.ledger.photos import match_photos
+
+        at, by = at or _now(), by if by is not None else _user()
+        with self._store.write() as conn:
+            tx = _Tx(self._store, conn, at, by)
+            open_ = pd.read_sql(sa.text(
+                "SELECT problem_id, lon, lat, status FROM problems "
+                f"WHERE status <> '{CLOSED}' ORDER BY problem_id"), conn)
+            out = match_photos(photos, open_, radius_m=radius_m)
+            status = dict(zip(open_["problem_id"], open_["status"], strict=True))
+            for i, row in enumerate(out.itertuples(index=False)):
+                if pd.isna(row.problem_id):
+                    continue
+                pid = int(row.problem_id)
+                data = Path(row.path).read_bytes()
+                attachment_id, known = tx.add_attachment(
+                    Path(row.path).name, data, taken_at=row.taken_at, lon=row.lon, lat=row.lat)
+                if known and tx.has_attachment(pid, attachment_id):
+                    out.iloc[i, out.columns.get_loc("outcome")] = "已有"
+                    continue
+                when = ("" if pd.isna(row.taken_at)
+                        else f"{pd.Timestamp(row.taken_at):%Y-%m-%d %H:%M} ")
+                tx.event(pid, "attach", status[pid], status[pid],
+                         note=f"拍照取证 {when}距问题点 {row.distance_m:.0f} m",
+                         attachment=Path(row.path).name, attachment_id=attachment_id)
+            tx.flush()
+        return out
+
+    def _step(self, action: str, problem_id: int, note: str | None, *,
+              attachment: str | os.PathLike[str] | None, by: str | None,
+              at: dt.datetime | None) -> int:
+        pid = _ids([problem_id])[0]
+        text = _text(note, "--note", required=action != "attach")
+        data = _read_attachment(attachment) if attachment is not None else None
+        with self._store.write() as conn:
+            tx = _Tx(self._store, conn, at or _now(), by if by is not None else _user())
+            status = tx.rows([pid], ("status",))[pid]["status"]
+            to_status = next_status(action, status, problem_id=pid)
+            attachment_id = name = None
+            if data is not None:
+                name = Path(attachment).name  # type: ignore[arg-type]
+                attachment_id, _ = tx.add_attachment(name, data)
+            changes = {}
+            if action in ("progress", "done", "close"):
+                changes["progress"] = text
+            elif action == "reject":
+                changes["progress"] = f"退回：{text}"
+            event_id = tx.event(pid, action, status, to_status, changes=changes, note=text,
+                                attachment=name, attachment_id=attachment_id)
+            tx.flush()
+        return event_id
+
+
+# ---------------------------------------------------------------------- helpers
+def _same(a: Any, b: Any) -> bool:
+    if a is None or a is pd.NA or a is pd.NaT or (isinstance(a, float) and np.isnan(a)):
+        return b is None or b is pd.NA or b is pd.NaT or (isinstance(b, float) and np.isnan(b))
+    if isinstance(a, float) and isinstance(b, float | int):
+        return bool(np.isclose(a, b, rtol=0, atol=1e-12))
+    return bool(a == b)
+
+
+def _ids(ids: Iterable[int]) -> list[int]:
+    out = []
+    for value in ids:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise OptionError(f"problem number {value!r} is not a whole number") from None
+        if number < 1:
+            raise OptionError(f"problem number {number}: numbers start at 1")
+        if number not in out:
+            out.append(number)
+    if not out:
+        raise OptionError("no problem number given; pass --id N (or N,M,…)")
+    return out
+
+
+def _read_attachment(path: str | os.PathLike[str]) -> bytes:
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{p}: attachment not found; check the path")
+    return p.read_bytes()
+
+
+def _repeat_note(record: dict[str, Any], distance: float) -> str:
+    parts = [f"重复发现，距问题点 {distance:.1f} m"]
+    for key, label in (("found_on", "发现日期"), ("found_by", "发现人"), ("origin", "来源")):
+        value = json_value(record.get(key))
+        if value:
+            parts.append(f"{label} {value}")
+    for key in ("description", "note"):
+        if record.get(key):
+            parts.append(str(record[key]))
+    return "；".join(parts)
+
+
+def _finding_rows(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings checked and completed: lon/lat valid, origin known, dates as dates."""
+    missing = [c for c in ("lon", "lat") if c not in findings.columns]
+    if missing:
+        raise OptionError(f"findings need WGS84 lon and lat columns (missing: "
+                          f"{', '.join(missing)}); classify them first")
+    rows = pd.DataFrame(findings).reset_index(drop=True).copy()
+    lon = pd.to_numeric(rows["lon"], errors="coerce")
+    lat = pd.to_numeric(rows["lat"], errors="coerce")
+    bad = ~(lon.between(-180, 180) & lat.between(-90, 90))
+    if bad.any():
+        raise OptionError(f"{int(bad.sum())} finding(s) without valid WGS84 lon/lat (rows "
+                          f"{name_list((np.flatnonzero(bad) + 1).tolist(), 10)}); leave out "
+                          "invalid rows")
+    rows["lon"], rows["lat"] = lon.astype(float), lat.astype(float)
+    for column in FINDING_FIELDS:
+        if column not in rows:
+            rows[column] = None
+    rows["origin"] = rows["origin"].where(rows["origin"].notna(), ORIGINS[0])
+    unknown = sorted(set(rows["origin"]) - set(ORIGINS))
+    if unknown:
+        raise OptionError(f"unknown origin (问题来源) {name_list(unknown)}; use one of "
+                          f"{', '.join(ORIGINS)}")
+    today = dt.date.today()
+    rows["found_on"] = [_day(v, "found_on (发现日期)") if v is not None and not pd.isna(v)
+                        else today for v in rows["found_on"]]
+    rows["deadline"] = [_day(v, "deadline (整改时限)") if v is not None and not pd.isna(v)
+                        else None for v in rows["deadline"]]
+    if "source_type" in rows:
+        rows["source_type"] = rows["source_type"].where(rows["source_type"].notna(), None)
+    return rows
+
+
+class _Tx:
+    """The writes of one transaction: ids handed out under the lock, events batched."""
+
+    def __init__(self, store: Store, conn: Connection, at: dt.datetime, by: str) -> None:
+        self.store, self.conn, self.at, self.by = store, conn, at, by
+        self._events: list[dict[str, Any]] = []
+        self._updates: dict[int, dict[str, Any]] = {}
+        self._next_event = self._max("event_id", "events") + 1
+
+    def _max(self, column: str, table: str) -> int:
+        return int(self.conn.execute(sa.text(f"SELECT COALESCE(MAX({column}), 0) FROM {table}"))
+                   .scalar())
+
+    def next_problem_id(self) -> int:
+        return self._max("problem_id", "problems") + 1
+
+    def rows(self, pids: Sequence[int], columns: Sequence[str]) -> dict[int, dict[str, Any]]:
+        """Current values of some columns for the problems, or UnknownProblemError."""
+        stmt = sa.text(f"SELECT problem_id, {', '.join(_q(c) for c in columns)} FROM problems "
+                       "WHERE problem_id IN :ids").bindparams(sa.bindparam("ids", expanding=True))
+        found = {int(r[0]): dict(zip(columns, r[1:], strict=True))
+                 for r in self.conn.execute(stmt, {"ids": list(pids)})}
+        missing = [p for p in pids if p not in found]
+        if missing:
+            raise UnknownProblemError(f"no problem {name_list(missing)} in {self.store.label}; "
+                                      "geo-guard ledger status lists them")
+        return found
+
+    def statuses(self, pids: Sequence[int]) -> dict[int, str]:
+        return {pid: row["status"] for pid, row in self.rows(sorted(set(pids)), ("status",))
+                .items()}
+
+    def insert_problems(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        columns = ["problem_id", *FINDING_FIELDS, "status", "updated_at"]
+        values = ", ".join(f":{c}" for c in columns)
+        stmt = sa.text(f"INSERT INTO problems ({', '.join(_q(c) for c in columns)}, geom) "
+                       f"VALUES ({values}, {self.store.point_sql})")
+        params = [self.store.params({**{c: _plain(row.get(c)) for c in columns},
+                                     "status": PENDING, "updated_at": self.at}) for row in rows]
+        self.conn.execute(stmt, params)
+
+    def add_attachment(self, filename: str, data: bytes, *, taken_at: Any = None,
+                       lon: Any = None, lat: Any = None) -> tuple[int, bool]:
+        """Store a file once (by SHA-256); its id, and whether it was stored before."""
+        digest = hashlib.sha256(data).hexdigest()
+        known = self.conn.execute(sa.text("SELECT attachment_id FROM attachments WHERE "
+                                          "sha256 = :s"), {"s": digest}).scalar()
+        if known is not None:
+            return int(known), True
+        attachment_id = self._max("attachment_id", "attachments") + 1
+        taken = None if taken_at is None or pd.isna(taken_at) else \
+            pd.Timestamp(taken_at).to_pydatetime().replace(microsecond=0)
+        self.conn.execute(sa.text(
+            "INSERT INTO attachments (attachment_id, sha256, filename, size, content, taken_at, "
+            "lon, lat, added_at) VALUES (:id, :sha, :name, :size, :content, :taken, :lon, :lat, "
+            ":added)"), self.store.params({
+                "id": attachment_id, "sha": digest, "name": filename, "size": len(data),
+                "content": data, "taken": taken, "lon": _plain(lon), "lat": _plain(lat),
+                "added": self.at}))
+        return attachment_id, False
+
+    def has_attachment(self, pid: int, attachment_id: int) -> bool:
+        return self.conn.execute(sa.text(
+            "SELECT COUNT(*) FROM events WHERE problem_id = :p AND attachment_id = :a"),
+            {"p": pid, "a": attachment_id}).scalar() > 0 or any(
+            e["problem_id"] == pid and e["attachment_id"] == attachment_id for e in self._events)
+
+    def event(self, pid: int, action: str, from_status: str | None, to_status: str, *,
+              changes: dict[str, Any] | None = None, note: Any = None,
+              attachment: str | None = None, attachment_id: int | None = None) -> int:
+        event_id = self._next_event
+        self._next_event += 1
+        changes = changes or {}
+        self._events.append({
+            "event_id": event_id, "problem_id": pid, "at": self.at, "action": ACTIONS[action],
+            "from_status": from_status, "to_status": to_status, "by": self.by or None,
+            "note": None if note is None or pd.isna(note) else str(note),
+            "attachment": attachment, "attachment_id": attachment_id,
+            "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True)})
+        if action != "register":
+            update = self._updates.setdefault(pid, {})
+            update.update(changes)
+            update["status"] = to_status
+        return event_id
+
+    def flush(self) -> None:
+        if self._events:
+            columns = list(self._events[0])
+            stmt = sa.text(f"INSERT INTO events ({', '.join(_q(c) for c in columns)}) "
+                           f"VALUES ({', '.join(f':{c}' for c in columns)})")
+            self.conn.execute(stmt, [self.store.params(e) for e in self._events])
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for pid, update in self._updates.items():
+            values = {k: (as_date(v) if k in ("deadline", "found_on") else v)
+                      for k, v in update.items()}
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {**values, "updated_at": self.at, "pid": pid})
+        for keys, params in groups.items():
+            sets = ", ".join(f"{_q(k)} = :{k}" for k in (*keys, "updated_at"))
+            self.conn.execute(sa.text(f"UPDATE problems SET {sets} WHERE problem_id = :pid"),
+                              [self.store.params(p) for p in params])
+        self._events, self._updates = [], {}
+
+
+def _plain(value: Any) -> Any:
+    """A value the database drivers take: numpy scalars as Python, NaN/NA/NaT as None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
