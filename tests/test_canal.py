@@ -152,3 +152,12 @@ def test_real_osm_centerline() -> None:
     # Taocha head is the upstream start: chainage 0 there.
     start = canal.centerline("EPSG:4326").geometry.iloc[0].coords[0]
     assert start == pytest.approx((111.7091, 32.6745), abs=1e-3)
+
+
+def test_locate_takes_one_point_as_two_numbers(straight_canal: Canal) -> None:
+    from .conftest import X0, Y0
+
+    where = straight_canal.locate(X0 + 500.0, Y0 - 30.0)  # 30 m right of K0+500
+    assert where.distance_m.tolist() == pytest.approx([30.0])
+    assert where.chainage_m.tolist() == pytest.approx([500.0])
+    assert where.banks().tolist() == ["右岸"]

@@ -14,9 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo_guard._errors import CRSError, InputFileError, OptionError
-from geo_guard.io.coords import (
-    LAT_HEADERS,
-    LON_HEADERS,
+from geo_guard.io.coord_headers import LAT_HEADERS, LON_HEADERS, find_coordinate_columns
+from geo_guard.io.coord_values import (
     REASON_EMPTY,
     REASON_LOOKS_DEGREES,
     REASON_LOOKS_PROJECTED,
@@ -25,11 +24,9 @@ from geo_guard.io.coords import (
     REASON_OUT_OF_RANGE,
     REASON_SWAPPED,
     REASON_XY_SWAPPED,
-    CoordinateResult,
-    coordinates_from_table,
-    find_coordinate_columns,
     parse_coordinates,
 )
+from geo_guard.io.coords import CoordinateResult, coordinates_from_table
 from geo_guard.io.tables import read_table
 
 GEOD = pyproj.Geod(ellps="WGS84")

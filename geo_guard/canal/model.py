@@ -317,7 +317,7 @@ class Canal:
 
     # ---------------------------------------------------------------------- locate
     def locate(
-        self, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
+        self, x: float | Sequence[float] | np.ndarray, y: float | Sequence[float] | np.ndarray
     ) -> CanalLocation:
         """Nearest place on the centerline for points given in the metric CRS.
 
@@ -327,8 +327,9 @@ class Canal:
 
         Parameters
         ----------
-        x, y : array-like
-            Coordinates in :attr:`metric_crs`; NaN marks a missing point.
+        x, y : float or array-like
+            Coordinates in :attr:`metric_crs`; NaN marks a missing point. One point may
+            be given as two numbers: the result then holds arrays of length one.
 
         Returns
         -------
@@ -340,9 +341,12 @@ class Canal:
         >>> where = canal.locate([x], [y + 100])
         >>> where.banks().tolist(), where.stakes().tolist()
         (['左岸'], ['K100+036'])
+        >>> one = canal.locate(x, y)  # one point as two numbers
+        >>> round(float(one.distance_m[0]), 6), one.stakes()[0]
+        (0.0, 'K100+000')
         """
-        x = np.asarray(x, dtype=float)
-        y = np.asarray(y, dtype=float)
+        x = np.atleast_1d(np.asarray(x, dtype=float)).ravel()
+        y = np.atleast_1d(np.asarray(y, dtype=float)).ravel()
         tree = self._tree
         edge = chunked(lambda xs, ys: nearest_edges(self._vertices, tree, xs, ys), x, y)
         distance, measure, side = self._project(x, y, edge)

@@ -42,6 +42,7 @@ import shapely
 
 from geo_guard._errors import InputFileError
 from geo_guard._parallel import chunked
+from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.crs import with_input_crs
@@ -51,7 +52,7 @@ from geo_guard.vocabulary.columns import find_column
 from geo_guard.vocabulary.source_types import normalise_source_types
 from geo_guard.vocabulary.zone_levels import zone_levels
 from geo_guard.zones.admin import ADMIN_COLUMNS, admin_join
-from geo_guard.zones.build import build_zones, polygonal
+from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)

@@ -59,20 +59,14 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import CRSMissingError, InputFileError, OptionError
+from geo_guard.canal.geometry import ARC_SEGMENTS, GRID_M, polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.corridor import tables
 from geo_guard.corridor.strips import BankStrips, bank_strips, offset_points, station_breaks
 from geo_guard.crs import with_input_crs
 from geo_guard.settings import BANK_LEFT, BANK_RIGHT
 from geo_guard.vocabulary.columns import find_column
-from geo_guard.zones.build import (
-    ARC_SEGMENTS,
-    GRID_M,
-    bank_territories,
-    polygonal,
-    segment_widths,
-    to_crs_valid,
-)
+from geo_guard.zones.build import bank_territories, segment_widths
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from geo_guard.canal.geometry import GRID_M, polygonal
 from geo_guard.canal.model import Canal
-from geo_guard.zones.build import GRID_M, polygonal
 
 
 def union_faces(geoms: np.ndarray) -> Any:

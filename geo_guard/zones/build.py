@@ -46,21 +46,15 @@ from shapely.geometry import LineString, Polygon
 from shapely.ops import split, substring
 
 from geo_guard._errors import OptionError
+from geo_guard.canal.geometry import ARC_SEGMENTS, GRID_M, polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.settings import BANK_LEFT, BANK_RIGHT, MANAGEMENT_LEVEL, ZONE_NAMES
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
 
-#: Segments per quarter circle of buffer arcs: at 1 km the chord strays < 0.1 m from the arc.
-ARC_SEGMENTS = 64
-
 #: How zones end at the two ends of the centerline (see :func:`build_zones`).
 END_STYLES = ("round", "flat")
-
-#: Overlay precision in metres: snapping every result to a 1 mm grid makes neighbouring
-#: pieces share their boundaries exactly, so unions have no slits.
-GRID_M = 0.001
 
 ZONE_COLUMNS = [
     "zone",
@@ -167,25 +161,6 @@ def build_zones(
     return to_crs_valid(zones[ZONE_COLUMNS], canal.crs if crs is None else crs)
 
 
-def to_crs_valid(frame: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
-    """Reproject polygons and repair the rare ones that reprojection made invalid.
-
-    Moving millimetre-snapped vertices into degrees can fold a ring where two vertices
-    nearly touch; ``make_valid`` undoes that without changing the area measurably.
-
-    Examples
-    --------
-    >>> to_crs_valid(build_zones(canal, rules), "EPSG:4326").is_valid.all()
-    np.True_
-    """
-    out = frame.to_crs(crs)
-    bad = ~out.geometry.is_valid.to_numpy()
-    if bad.any():
-        fixed = polygonal(shapely.make_valid(out.geometry.values[bad]))
-        out.loc[bad, out.geometry.name] = gpd.GeoSeries(fixed, index=out.index[bad], crs=out.crs)
-    return out
-
-
 def dissolve_zones(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One (multi)polygon per zone level, with its total area.
 
@@ -253,28 +228,6 @@ def _zone_rings(canal: Canal, widths: pd.DataFrame, ends: str) -> gpd.GeoDataFra
     table = table[~shapely.is_empty(table["geometry"].to_numpy())]
     table = table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=canal.metric_crs)
-
-
-def polygonal(geoms: Any) -> Any:
-    """Keep only the areal parts of overlay results (drop stray lines and points).
-
-    Overlays of touching polygons can return a GeometryCollection with a degenerate line
-    where the pieces meet; later overlays refuse such mixed input.
-
-    Examples
-    --------
-    >>> from shapely.geometry import GeometryCollection, LineString, box
-    >>> kept = polygonal(GeometryCollection([box(0, 0, 1, 1), LineString([(1, 1), (2, 2)])]))
-    >>> kept.geom_type, kept.area
-    ('Polygon', 1.0)
-    """
-    array = np.atleast_1d(np.asarray(geoms, dtype=object))
-    mixed = np.flatnonzero(shapely.get_type_id(array) == 7)
-    for i in mixed:
-        parts = shapely.get_parts(array[i])
-        areal = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
-        array[i] = shapely.union_all(areal) if len(areal) else Polygon()
-    return array if np.ndim(geoms) else array[0]
 
 
 def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
