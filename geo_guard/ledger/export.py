@@ -9,9 +9,9 @@ status and the latest note (and 超期 when overdue). A second sheet holds the h
 
 Examples
 --------
->>> from geo_guard.ledger.export import LEDGER_HEADERS
->>> LEDGER_HEADERS["deadline"], LEDGER_HEADERS["unit"]
-('整改时限', '责任单位')
+>>> from geo_guard.ledger.export import ATTACHMENT4_COLUMNS
+>>> ATTACHMENT4_COLUMNS[6:8]
+('整改时限', '整改进度')
 """
 
 from __future__ import annotations
@@ -28,30 +28,11 @@ from geo_guard.io import write_table, write_vector
 from geo_guard.io.spreadsheets import write_xlsx_sheets
 from geo_guard.ledger.history import DATE_FIELDS
 from geo_guard.ledger.ledger import Ledger
+from geo_guard.vocabulary.headers import EVENT_HEADERS, LEDGER_HEADERS
 
-__all__ = ["ATTACHMENT4_COLUMNS", "EVENT_HEADERS", "EXPORT_SUFFIXES", "LEDGER_HEADERS",
-           "attachment4_table", "export_ledger"]
+__all__ = ["ATTACHMENT4_COLUMNS", "EXPORT_SUFFIXES", "attachment4_table", "export_ledger"]
 
 EXPORT_SUFFIXES = (".xlsx", ".gpkg", ".csv", ".geojson")
-
-#: Chinese header of every column of :meth:`Ledger.problems`.
-LEDGER_HEADERS: dict[str, str] = {
-    "problem_id": "编号", "township": "乡镇（街道）", "village": "行政村",
-    "source_type": "风险源类型", "zone": "保护区类型", "zone_level": "保护区级别",
-    "stake": "桩号", "bank": "岸别", "distance_m": "距中心线(m)", "description": "风险源描述",
-    "origin": "问题来源", "found_on": "发现日期", "found_by": "发现人", "measure": "整改措施",
-    "deadline": "整改时限", "unit": "责任单位", "person": "责任人", "progress": "整改进度",
-    "status": "状态", "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "overdue": "超期",
-    "due_soon": "临期", "closed_on": "销号日期", "rectified_on": "整改完成日期",
-    "name": "名称", "chainage_m": "里程(m)", "updated_at": "最后更新",
-}
-
-#: Chinese header of every column of :meth:`Ledger.events` written out.
-EVENT_HEADERS: dict[str, str] = {
-    "event_id": "记录号", "problem_id": "问题编号", "at": "时间", "action": "操作",
-    "from_status": "原状态", "to_status": "新状态", "by": "操作人", "note": "说明",
-    "attachment": "附件",
-}
 
 #: The seed's 附件4 columns, in its order.
 ATTACHMENT4_COLUMNS: tuple[str, ...] = (

@@ -23,11 +23,9 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,38 +36,27 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo_guard import __version__
-from geo_guard._errors import InputFileError, OptionError, name_list, one_line
+from geo_guard._errors import OptionError, one_line
 from geo_guard.io import atomic_path
+from geo_guard.ledger.batch import WriteBatch, quoted
 from geo_guard.ledger.dedup import DEDUP_RADIUS_M, match_findings
 from geo_guard.ledger.errors import LedgerError, LedgerNotFoundError, UnknownProblemError
-from geo_guard.ledger.history import (
-    as_date,
-    json_value,
-    normalise_problems,
-    rebuild_problems,
+from geo_guard.ledger.history import as_date, json_value, normalise_problems, rebuild_problems
+from geo_guard.ledger.inputs import (
+    FINDING_FIELDS,
+    day_value,
+    finding_rows,
+    login_name,
+    now,
+    problem_ids,
+    read_attachment,
+    text_value,
 )
 from geo_guard.ledger.schema import PROBLEM_FIELDS, SCHEMA_VERSION, ddl
 from geo_guard.ledger.store import Store, is_postgres_url
-from geo_guard.ledger.workflow import (
-    ACTIONS,
-    CLOSED,
-    ORIGINS,
-    PENDING,
-    RECTIFIED,
-    STATUSES,
-    deadline_flags,
-    next_status,
-)
+from geo_guard.ledger.workflow import CLOSED, PENDING, RECTIFIED, deadline_flags, next_status
 
-__all__ = [
-    "EVENT_COLUMNS_OUT",
-    "FINDING_FIELDS",
-    "PROBLEM_COLUMNS_OUT",
-    "STATUSES",
-    "Ledger",
-    "init_ledger",
-    "open_ledger",
-]
+__all__ = ["EVENT_COLUMNS_OUT", "PROBLEM_COLUMNS_OUT", "Ledger", "init_ledger", "open_ledger"]
 
 #: Columns of :meth:`Ledger.problems`, in order (then ``geometry``).
 PROBLEM_COLUMNS_OUT: tuple[str, ...] = (
@@ -84,44 +71,6 @@ EVENT_COLUMNS_OUT: tuple[str, ...] = (
     "event_id", "problem_id", "at", "action", "from_status", "to_status", "by", "note",
     "attachment", "attachment_id", "changes",
 )
-
-#: Fields a finding may bring when it is registered (status and progress are the ledger's).
-FINDING_FIELDS: tuple[str, ...] = tuple(f for f in PROBLEM_FIELDS
-                                        if f not in ("status", "progress"))
-
-
-def _q(name: str) -> str:
-    return f'"{name}"'
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return ""
-
-
-def _text(value: Any, what: str, *, required: bool = True) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
-        if required:
-            raise OptionError(f"{what} is empty; say it in words (it goes into the history)")
-        return None
-    return str(value).strip()
-
-
-def _day(value: Any, what: str) -> dt.date:
-    try:
-        day = as_date(value)
-    except ValueError:
-        day = None
-    if day is None:
-        raise OptionError(f"{what} {value!r} is not a date; write it as 2021-11-30")
-    return day
-
 
 def open_ledger(target: str | os.PathLike[str]) -> Ledger:
     """Open an existing ledger.
@@ -187,7 +136,7 @@ def _create(conn: Connection, store: Store) -> None:
     except sa.exc.DBAPIError as err:
         raise LedgerError(f"{store.label}: cannot create the ledger tables "
                           f"({one_line(err.orig)[:300]})") from None
-    meta = {"schema_version": SCHEMA_VERSION, "created_at": _now().isoformat(),
+    meta = {"schema_version": SCHEMA_VERSION, "created_at": now().isoformat(),
             "created_by": f"geo_guard {__version__}"}
     conn.execute(sa.text('INSERT INTO ledger_meta ("key", "value") VALUES (:k, :v)'),
                  [{"k": k, "v": v} for k, v in meta.items()])
@@ -261,7 +210,7 @@ class Ledger:
             status, kept for 已销号 problems that were 已整改 first; else NaT).
         """
         as_of = as_of or dt.date.today()
-        fields = ", ".join(_q(c) for c in ("problem_id", *PROBLEM_FIELDS, "updated_at"))
+        fields = ", ".join(quoted(c) for c in ("problem_id", *PROBLEM_FIELDS, "updated_at"))
         with self._store.read() as conn:
             frame = pd.read_sql(sa.text(f"SELECT {fields} FROM problems ORDER BY problem_id"),
                                 conn)
@@ -296,16 +245,16 @@ class Ledger:
         where, params = [], {}
         if since is not None:
             where.append("at >= :since")
-            params["since"] = dt.datetime.combine(_day(since, "since"), dt.time())
+            params["since"] = dt.datetime.combine(day_value(since, "since"), dt.time())
         if until is not None:
             where.append("at < :until")
-            params["until"] = dt.datetime.combine(_day(until, "until") + dt.timedelta(days=1),
+            params["until"] = dt.datetime.combine(day_value(until, "until") + dt.timedelta(days=1),
                                                   dt.time())
         if problem_id is not None:
             where.append("problem_id = :pid")
             params["pid"] = int(problem_id)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        columns = ", ".join(_q(c) for c in EVENT_COLUMNS_OUT)
+        columns = ", ".join(quoted(c) for c in EVENT_COLUMNS_OUT)
         with self._store.read() as conn:
             frame = pd.read_sql(sa.text(f"SELECT {columns} FROM events{clause} ORDER BY event_id"),
                                 conn, params=self._store.params(params))
@@ -340,7 +289,7 @@ class Ledger:
             ``problem_id``, ``field``, ``table``, ``history``: one row per difference;
             empty when the table is exactly what its events say.
         """
-        fields = ", ".join(_q(c) for c in ("problem_id", *PROBLEM_FIELDS))
+        fields = ", ".join(quoted(c) for c in ("problem_id", *PROBLEM_FIELDS))
         with self._store.read() as conn:
             table = pd.read_sql(sa.text(f"SELECT {fields} FROM problems"), conn)
         table = normalise_problems(table).set_index("problem_id")
@@ -388,10 +337,10 @@ class Ledger:
         OptionError
             Missing or out-of-range lon/lat, an unknown origin, an unreadable date.
         """
-        rows = _finding_rows(findings)
-        at, by = at or _now(), by if by is not None else _user()
+        rows = finding_rows(findings)
+        at, by = at or now(), by if by is not None else login_name()
         with self._store.write() as conn:
-            tx = _Tx(self._store, conn, at, by)
+            tx = WriteBatch(self._store, conn, at, by)
             open_ = pd.read_sql(sa.text(
                 "SELECT problem_id, lon, lat, source_type FROM problems "
                 f"WHERE status <> '{CLOSED}' ORDER BY problem_id"), conn)
@@ -448,13 +397,13 @@ class Ledger:
         list of int
             The event ids, one per problem.
         """
-        pids = _ids(ids)
-        person_text = _text(person, "--person (责任人)")
-        day = _day(deadline, "--deadline (整改时限)")
-        unit_text = _text(unit, "--unit (责任单位)", required=False)
-        measure_text = _text(measure, "--measure (整改措施)", required=False)
+        pids = problem_ids(ids)
+        person_text = text_value(person, "--person (责任人)")
+        day = day_value(deadline, "--deadline (整改时限)")
+        unit_text = text_value(unit, "--unit (责任单位)", required=False)
+        measure_text = text_value(measure, "--measure (整改措施)", required=False)
         with self._store.write() as conn:
-            tx = _Tx(self._store, conn, at or _now(), by if by is not None else _user())
+            tx = WriteBatch(self._store, conn, at or now(), by if by is not None else login_name())
             current = tx.rows(pids, ("status", "unit", "found_on", "measure"))
             out = []
             for pid in pids:
@@ -476,7 +425,7 @@ class Ledger:
                     raise OptionError(f"problem {pid} has no measure yet; give --measure "
                                       "(整改措施)")
                 out.append(tx.event(pid, "assign", row["status"], status, changes=changes,
-                                    note=_text(note, "note", required=False)))
+                                    note=text_value(note, "note", required=False)))
             tx.flush()
         return out
 
@@ -526,9 +475,9 @@ class Ledger:
         """
         from geo_guard.ledger.photos import match_photos
 
-        at, by = at or _now(), by if by is not None else _user()
+        at, by = at or now(), by if by is not None else login_name()
         with self._store.write() as conn:
-            tx = _Tx(self._store, conn, at, by)
+            tx = WriteBatch(self._store, conn, at, by)
             open_ = pd.read_sql(sa.text(
                 "SELECT problem_id, lon, lat, status FROM problems "
                 f"WHERE status <> '{CLOSED}' ORDER BY problem_id"), conn)
@@ -555,11 +504,11 @@ class Ledger:
     def _step(self, action: str, problem_id: int, note: str | None, *,
               attachment: str | os.PathLike[str] | None, by: str | None,
               at: dt.datetime | None) -> int:
-        pid = _ids([problem_id])[0]
-        text = _text(note, "--note", required=action != "attach")
-        data = _read_attachment(attachment) if attachment is not None else None
+        pid = problem_ids([problem_id])[0]
+        text = text_value(note, "--note", required=action != "attach")
+        data = read_attachment(attachment) if attachment is not None else None
         with self._store.write() as conn:
-            tx = _Tx(self._store, conn, at or _now(), by if by is not None else _user())
+            tx = WriteBatch(self._store, conn, at or now(), by if by is not None else login_name())
             status = tx.rows([pid], ("status",))[pid]["status"]
             to_status = next_status(action, status, problem_id=pid)
             attachment_id = name = None
@@ -586,29 +535,6 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _ids(ids: Iterable[int]) -> list[int]:
-    out = []
-    for value in ids:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise OptionError(f"problem number {value!r} is not a whole number") from None
-        if number < 1:
-            raise OptionError(f"problem number {number}: numbers start at 1")
-        if number not in out:
-            out.append(number)
-    if not out:
-        raise OptionError("no problem number given; pass --id N (or N,M,…)")
-    return out
-
-
-def _read_attachment(path: str | os.PathLike[str]) -> bytes:
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"{p}: attachment not found; check the path")
-    return p.read_bytes()
-
-
 def _repeat_note(record: dict[str, Any], distance: float) -> str:
     parts = [f"重复发现，距问题点 {distance:.1f} m"]
     for key, label in (("found_on", "发现日期"), ("found_by", "发现人"), ("origin", "来源")):
@@ -619,154 +545,3 @@ def _repeat_note(record: dict[str, Any], distance: float) -> str:
         if record.get(key):
             parts.append(str(record[key]))
     return "；".join(parts)
-
-
-def _finding_rows(findings: pd.DataFrame) -> pd.DataFrame:
-    """The findings checked and completed: lon/lat valid, origin known, dates as dates."""
-    missing = [c for c in ("lon", "lat") if c not in findings.columns]
-    if missing:
-        raise OptionError(f"findings need WGS84 lon and lat columns (missing: "
-                          f"{', '.join(missing)}); classify them first")
-    rows = pd.DataFrame(findings).reset_index(drop=True).copy()
-    lon = pd.to_numeric(rows["lon"], errors="coerce")
-    lat = pd.to_numeric(rows["lat"], errors="coerce")
-    bad = ~(lon.between(-180, 180) & lat.between(-90, 90))
-    if bad.any():
-        raise OptionError(f"{int(bad.sum())} finding(s) without valid WGS84 lon/lat (rows "
-                          f"{name_list((np.flatnonzero(bad) + 1).tolist(), 10)}); leave out "
-                          "invalid rows")
-    rows["lon"], rows["lat"] = lon.astype(float), lat.astype(float)
-    for column in FINDING_FIELDS:
-        if column not in rows:
-            rows[column] = None
-    rows["origin"] = rows["origin"].where(rows["origin"].notna(), ORIGINS[0])
-    unknown = sorted(set(rows["origin"]) - set(ORIGINS))
-    if unknown:
-        raise OptionError(f"unknown origin (问题来源) {name_list(unknown)}; use one of "
-                          f"{', '.join(ORIGINS)}")
-    today = dt.date.today()
-    rows["found_on"] = [_day(v, "found_on (发现日期)") if v is not None and not pd.isna(v)
-                        else today for v in rows["found_on"]]
-    rows["deadline"] = [_day(v, "deadline (整改时限)") if v is not None and not pd.isna(v)
-                        else None for v in rows["deadline"]]
-    if "source_type" in rows:
-        rows["source_type"] = rows["source_type"].where(rows["source_type"].notna(), None)
-    return rows
-
-
-class _Tx:
-    """The writes of one transaction: ids handed out under the lock, events batched."""
-
-    def __init__(self, store: Store, conn: Connection, at: dt.datetime, by: str) -> None:
-        self.store, self.conn, self.at, self.by = store, conn, at, by
-        self._events: list[dict[str, Any]] = []
-        self._updates: dict[int, dict[str, Any]] = {}
-        self._next_event = self._max("event_id", "events") + 1
-
-    def _max(self, column: str, table: str) -> int:
-        return int(self.conn.execute(sa.text(f"SELECT COALESCE(MAX({column}), 0) FROM {table}"))
-                   .scalar())
-
-    def next_problem_id(self) -> int:
-        return self._max("problem_id", "problems") + 1
-
-    def rows(self, pids: Sequence[int], columns: Sequence[str]) -> dict[int, dict[str, Any]]:
-        """Current values of some columns for the problems, or UnknownProblemError."""
-        stmt = sa.text(f"SELECT problem_id, {', '.join(_q(c) for c in columns)} FROM problems "
-                       "WHERE problem_id IN :ids").bindparams(sa.bindparam("ids", expanding=True))
-        found = {int(r[0]): dict(zip(columns, r[1:], strict=True))
-                 for r in self.conn.execute(stmt, {"ids": list(pids)})}
-        missing = [p for p in pids if p not in found]
-        if missing:
-            raise UnknownProblemError(f"no problem {name_list(missing)} in {self.store.label}; "
-                                      "geo-guard ledger status lists them")
-        return found
-
-    def statuses(self, pids: Sequence[int]) -> dict[int, str]:
-        return {pid: row["status"] for pid, row in self.rows(sorted(set(pids)), ("status",))
-                .items()}
-
-    def insert_problems(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        columns = ["problem_id", *FINDING_FIELDS, "status", "updated_at"]
-        values = ", ".join(f":{c}" for c in columns)
-        stmt = sa.text(f"INSERT INTO problems ({', '.join(_q(c) for c in columns)}, geom) "
-                       f"VALUES ({values}, {self.store.point_sql})")
-        params = [self.store.params({**{c: _plain(row.get(c)) for c in columns},
-                                     "status": PENDING, "updated_at": self.at}) for row in rows]
-        self.conn.execute(stmt, params)
-
-    def add_attachment(self, filename: str, data: bytes, *, taken_at: Any = None,
-                       lon: Any = None, lat: Any = None) -> tuple[int, bool]:
-        """Store a file once (by SHA-256); its id, and whether it was stored before."""
-        digest = hashlib.sha256(data).hexdigest()
-        known = self.conn.execute(sa.text("SELECT attachment_id FROM attachments WHERE "
-                                          "sha256 = :s"), {"s": digest}).scalar()
-        if known is not None:
-            return int(known), True
-        attachment_id = self._max("attachment_id", "attachments") + 1
-        taken = None if taken_at is None or pd.isna(taken_at) else \
-            pd.Timestamp(taken_at).to_pydatetime().replace(microsecond=0)
-        self.conn.execute(sa.text(
-            "INSERT INTO attachments (attachment_id, sha256, filename, size, content, taken_at, "
-            "lon, lat, added_at) VALUES (:id, :sha, :name, :size, :content, :taken, :lon, :lat, "
-            ":added)"), self.store.params({
-                "id": attachment_id, "sha": digest, "name": filename, "size": len(data),
-                "content": data, "taken": taken, "lon": _plain(lon), "lat": _plain(lat),
-                "added": self.at}))
-        return attachment_id, False
-
-    def has_attachment(self, pid: int, attachment_id: int) -> bool:
-        return self.conn.execute(sa.text(
-            "SELECT COUNT(*) FROM events WHERE problem_id = :p AND attachment_id = :a"),
-            {"p": pid, "a": attachment_id}).scalar() > 0 or any(
-            e["problem_id"] == pid and e["attachment_id"] == attachment_id for e in self._events)
-
-    def event(self, pid: int, action: str, from_status: str | None, to_status: str, *,
-              changes: dict[str, Any] | None = None, note: Any = None,
-              attachment: str | None = None, attachment_id: int | None = None) -> int:
-        event_id = self._next_event
-        self._next_event += 1
-        changes = changes or {}
-        self._events.append({
-            "event_id": event_id, "problem_id": pid, "at": self.at, "action": ACTIONS[action],
-            "from_status": from_status, "to_status": to_status, "by": self.by or None,
-            "note": None if note is None or pd.isna(note) else str(note),
-            "attachment": attachment, "attachment_id": attachment_id,
-            "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True)})
-        if action != "register":
-            update = self._updates.setdefault(pid, {})
-            update.update(changes)
-            update["status"] = to_status
-        return event_id
-
-    def flush(self) -> None:
-        if self._events:
-            columns = list(self._events[0])
-            stmt = sa.text(f"INSERT INTO events ({', '.join(_q(c) for c in columns)}) "
-                           f"VALUES ({', '.join(f':{c}' for c in columns)})")
-            self.conn.execute(stmt, [self.store.params(e) for e in self._events])
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for pid, update in self._updates.items():
-            values = {k: (as_date(v) if k in ("deadline", "found_on") else v)
-                      for k, v in update.items()}
-            groups.setdefault(tuple(sorted(values)), []).append(
-                {**values, "updated_at": self.at, "pid": pid})
-        for keys, params in groups.items():
-            sets = ", ".join(f"{_q(k)} = :{k}" for k in (*keys, "updated_at"))
-            self.conn.execute(sa.text(f"UPDATE problems SET {sets} WHERE problem_id = :pid"),
-                              [self.store.params(p) for p in params])
-        self._events, self._updates = [], {}
-
-
-def _plain(value: Any) -> Any:
-    """A value the database drivers take: numpy scalars as Python, NaN/NA/NaT as None."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
-

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["CORRIDOR_HEADERS", "HEADERS", "chinese_headers", "english_headers"]
+__all__ = ["CORRIDOR_HEADERS", "EVENT_HEADERS", "HEADERS", "LEDGER_HEADERS", "chinese_headers",
+           "english_headers"]
 
 #: Chinese header of every column geo_guard adds or reports.
 HEADERS: dict[str, str] = {
@@ -57,6 +58,24 @@ CORRIDOR_HEADERS: dict[str, str] = {
     "reason": "原因",
 }
 
+
+#: The problem register (问题整改台账): a problem's fields, as the forms (附件2–4) name them.
+LEDGER_HEADERS: dict[str, str] = {
+    **HEADERS,
+    "problem_id": "编号", "township": "乡镇（街道）", "source_type": "风险源类型",
+    "zone": "保护区类型", "zone_level": "保护区级别", "description": "风险源描述",
+    "origin": "问题来源", "found_on": "发现日期", "found_by": "发现人", "measure": "整改措施",
+    "deadline": "整改时限", "unit": "责任单位", "person": "责任人", "progress": "整改进度",
+    "status": "状态", "overdue": "超期", "due_soon": "临期", "closed_on": "销号日期",
+    "rectified_on": "整改完成日期", "updated_at": "最后更新",
+}
+
+#: The register's history (整改过程记录), one row per action.
+EVENT_HEADERS: dict[str, str] = {
+    "event_id": "记录号", "problem_id": "问题编号", "at": "时间", "action": "操作",
+    "from_status": "原状态", "to_status": "新状态", "by": "操作人", "note": "说明",
+    "attachment": "附件",
+}
 
 def chinese_headers(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> pd.DataFrame:
     """The frame with geo_guard's columns under their Chinese headers (a copy).
