@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from geo_guard._errors import GeoGuardError
 from geo_guard.canal.model import Canal
@@ -31,7 +32,9 @@ class GeoGuardGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GeoGuardError as err:
-            err_console.print(f"[bold red]error:[/] {err}", markup=True, soft_wrap=True)
+            # The message may quote what users typed ([1号] ...): never read as markup.
+            err_console.print(f"[bold red]error:[/] {escape(str(err))}", markup=True,
+                              soft_wrap=True)
             raise SystemExit(2) from None
 
 

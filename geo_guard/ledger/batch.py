@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from geo_guard._errors import name_list
 from geo_guard.ledger.errors import UnknownProblemError
-from geo_guard.ledger.history import as_date
+from geo_guard.ledger.history import DATE_FIELDS, as_date
 from geo_guard.ledger.inputs import FINDING_FIELDS
 from geo_guard.ledger.store import Store
 from geo_guard.ledger.workflow import ACTIONS, PENDING
@@ -49,6 +49,7 @@ class WriteBatch:
         self._events: list[dict[str, Any]] = []
         self._updates: dict[int, dict[str, Any]] = {}
         self._next_event = self._max("event_id", "events") + 1
+        self._at = store.value(at)  # as the database takes it, once for every row
 
     def _max(self, column: str, table: str) -> int:
         return int(self.conn.execute(sa.text(f"SELECT COALESCE(MAX({column}), 0) FROM {table}"))
@@ -73,16 +74,17 @@ class WriteBatch:
         return {pid: row["status"] for pid, row in self.rows(sorted(set(pids)), ("status",))
                 .items()}
 
-    def insert_problems(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+    def insert_problems(self, frame: pd.DataFrame) -> None:
+        """Insert new problems (status 待交办) from a frame with ``problem_id`` and the
+        finding fields."""
+        if frame.empty:
             return
-        columns = ["problem_id", *FINDING_FIELDS, "status", "updated_at"]
-        values = ", ".join(f":{c}" for c in columns)
-        stmt = sa.text(f"INSERT INTO problems ({', '.join(quoted(c) for c in columns)}, geom) "
-                       f"VALUES ({values}, {self.store.point_sql})")
-        params = [self.store.params({**{c: plain_value(row.get(c)) for c in columns},
-                                     "status": PENDING, "updated_at": self.at}) for row in rows]
-        self.conn.execute(stmt, params)
+        columns = ["problem_id", *FINDING_FIELDS]
+        rows = frame[columns].assign(status=PENDING, updated_at=self.store.value(self.at))
+        names = [*columns, "status", "updated_at"]
+        sql = (f"INSERT INTO problems ({', '.join(quoted(c) for c in names)}, geom) "
+               f"VALUES ({', '.join(f':{c}' for c in names)}, {self.store.point_sql})")
+        self.store.executemany(self.conn, sql, self.store.records(rows, dates=DATE_FIELDS))
 
     def add_attachment(self, filename: str, data: bytes, *, taken_at: Any = None,
                        lon: Any = None, lat: Any = None) -> tuple[int, bool]:
@@ -117,7 +119,7 @@ class WriteBatch:
         self._next_event += 1
         changes = changes or {}
         self._events.append({
-            "event_id": event_id, "problem_id": pid, "at": self.at, "action": ACTIONS[action],
+            "event_id": event_id, "problem_id": pid, "at": self._at, "action": ACTIONS[action],
             "from_status": from_status, "to_status": to_status, "by": self.by or None,
             "note": None if note is None or pd.isna(note) else str(note),
             "attachment": attachment, "attachment_id": attachment_id,
@@ -131,9 +133,9 @@ class WriteBatch:
     def flush(self) -> None:
         if self._events:
             columns = list(self._events[0])
-            stmt = sa.text(f"INSERT INTO events ({', '.join(quoted(c) for c in columns)}) "
-                           f"VALUES ({', '.join(f':{c}' for c in columns)})")
-            self.conn.execute(stmt, [self.store.params(e) for e in self._events])
+            self.store.executemany(
+                self.conn, f"INSERT INTO events ({', '.join(quoted(c) for c in columns)}) "
+                f"VALUES ({', '.join(f':{c}' for c in columns)})", self._events)
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for pid, update in self._updates.items():
             values = {k: (as_date(v) if k in ("deadline", "found_on") else v)

@@ -28,7 +28,8 @@ import pandas as pd
 
 from geo_guard.ledger.schema import PROBLEM_FIELDS
 
-__all__ = ["DATE_FIELDS", "as_date", "json_value", "normalise_problems", "rebuild_problems"]
+__all__ = ["DATE_FIELDS", "as_date", "compare_problems", "json_value", "normalise_problems",
+           "rebuild_problems"]
 
 DATE_FIELDS: tuple[str, ...] = ("found_on", "deadline")
 _FLOAT_FIELDS = ("chainage_m", "distance_m", "lon", "lat")
@@ -128,3 +129,43 @@ def rebuild_problems(events: pd.DataFrame) -> pd.DataFrame:
         columns=["problem_id", *PROBLEM_FIELDS],
     )
     return normalise_problems(frame)
+
+
+def compare_problems(table: pd.DataFrame, rebuilt: pd.DataFrame) -> pd.DataFrame:
+    """Every field where two normalised problem tables differ (None, NaN and NaT alike).
+
+    Returns
+    -------
+    DataFrame
+        ``problem_id``, ``field``, ``table``, ``history``; a problem present on one side
+        only is one row with ``field`` ``(row)``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"problem_id": [1, 2], "unit": ["甲", None]})
+    >>> b = pd.DataFrame({"problem_id": [1, 2], "unit": ["甲", "乙"]})
+    >>> compare_problems(a, b).values.tolist()
+    [[2, 'unit', None, '乙']]
+    """
+    left, right = table.set_index("problem_id"), rebuilt.set_index("problem_id")
+    rows = [{"problem_id": pid, "field": "(row)", "table": "(present)" if pid in left.index
+             else "(missing)", "history": "(present)" if pid in right.index else "(missing)"}
+            for pid in left.index.symmetric_difference(right.index)]
+    both = left.index.intersection(right.index)
+    for field in (f for f in PROBLEM_FIELDS if f in left.columns and f in right.columns):
+        x = left.loc[both, field].to_numpy(dtype=object)
+        y = right.loc[both, field].to_numpy(dtype=object)
+        gone_x, gone_y = pd.isna(left.loc[both, field]).to_numpy(), pd.isna(
+            right.loc[both, field]).to_numpy()
+        same = gone_x & gone_y
+        present = ~gone_x & ~gone_y
+        if field in _FLOAT_FIELDS:
+            same[present] = np.isclose(x[present].astype(float), y[present].astype(float),
+                                       rtol=0, atol=1e-12)
+        else:
+            same[present] = x[present] == y[present]
+        for i in np.flatnonzero(~same):
+            rows.append({"problem_id": both[i], "field": field,
+                         "table": None if gone_x[i] else x[i],
+                         "history": None if gone_y[i] else y[i]})
+    return pd.DataFrame(rows, columns=["problem_id", "field", "table", "history"])

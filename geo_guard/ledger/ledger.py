@@ -41,7 +41,13 @@ from geo_guard.io import atomic_path
 from geo_guard.ledger.batch import WriteBatch, quoted
 from geo_guard.ledger.dedup import DEDUP_RADIUS_M, match_findings
 from geo_guard.ledger.errors import LedgerError, LedgerNotFoundError, UnknownProblemError
-from geo_guard.ledger.history import as_date, json_value, normalise_problems, rebuild_problems
+from geo_guard.ledger.history import (
+    as_date,
+    compare_problems,
+    json_value,
+    normalise_problems,
+    rebuild_problems,
+)
 from geo_guard.ledger.inputs import (
     FINDING_FIELDS,
     day_value,
@@ -292,16 +298,7 @@ class Ledger:
         fields = ", ".join(quoted(c) for c in ("problem_id", *PROBLEM_FIELDS))
         with self._store.read() as conn:
             table = pd.read_sql(sa.text(f"SELECT {fields} FROM problems"), conn)
-        table = normalise_problems(table).set_index("problem_id")
-        rebuilt = self.rebuild().set_index("problem_id")
-        rows = []
-        for pid in table.index.union(rebuilt.index):
-            for field in PROBLEM_FIELDS:
-                a = table.at[pid, field] if pid in table.index else "(missing)"
-                b = rebuilt.at[pid, field] if pid in rebuilt.index else "(missing)"
-                if not _same(a, b):
-                    rows.append({"problem_id": pid, "field": field, "table": a, "history": b})
-        return pd.DataFrame(rows, columns=["problem_id", "field", "table", "history"])
+        return compare_problems(normalise_problems(table), self.rebuild())
 
     # ------------------------------------------------------------------ writing
     def register(self, findings: pd.DataFrame, *, dedup_m: float = DEDUP_RADIUS_M,
@@ -353,18 +350,18 @@ class Ledger:
             ids[hit] = open_["problem_id"].to_numpy()[match["existing"].to_numpy()[hit]]
             later = match["earlier"].to_numpy() >= 0
             ids[later] = ids[match["earlier"].to_numpy()[later]]
-            records = rows.to_dict("records")
-            tx.insert_problems([{**records[i], "problem_id": int(ids[i])} for i in new])
-            for i in new:
-                changes = {f: json_value(records[i].get(f)) for f in FINDING_FIELDS}
-                tx.event(int(ids[i]), "register", None, PENDING, changes=changes,
-                         note=records[i].get("note"))
+            tx.insert_problems(rows.iloc[new].assign(problem_id=ids[new]))
+            registered = _json_records(rows.iloc[new][list(FINDING_FIELDS)])
+            notes = rows["note"].to_numpy() if "note" in rows else [None] * len(rows)
+            for i, changes in zip(new, registered, strict=True):
+                tx.event(int(ids[i]), "register", None, PENDING, changes=changes, note=notes[i])
             repeats = np.flatnonzero(hit | later)
             statuses = tx.statuses([int(ids[i]) for i in repeats]) if len(repeats) else {}
             for i in repeats:
                 status = statuses.get(int(ids[i]), PENDING)
                 tx.event(int(ids[i]), "repeat", status, status,
-                         note=_repeat_note(records[i], float(match["distance_m"].iloc[i])))
+                         note=_repeat_note(rows.iloc[i].to_dict(),
+                                                 float(match["distance_m"].iloc[i])))
             tx.flush()
         return pd.DataFrame({"outcome": np.where(np.isin(np.arange(len(rows)), new), "新增",
                                                  "重复"),
@@ -527,14 +524,6 @@ class Ledger:
 
 
 # ---------------------------------------------------------------------- helpers
-def _same(a: Any, b: Any) -> bool:
-    if a is None or a is pd.NA or a is pd.NaT or (isinstance(a, float) and np.isnan(a)):
-        return b is None or b is pd.NA or b is pd.NaT or (isinstance(b, float) and np.isnan(b))
-    if isinstance(a, float) and isinstance(b, float | int):
-        return bool(np.isclose(a, b, rtol=0, atol=1e-12))
-    return bool(a == b)
-
-
 def _repeat_note(record: dict[str, Any], distance: float) -> str:
     parts = [f"重复发现，距问题点 {distance:.1f} m"]
     for key, label in (("found_on", "发现日期"), ("found_by", "发现人"), ("origin", "来源")):
@@ -545,3 +534,15 @@ def _repeat_note(record: dict[str, Any], distance: float) -> str:
         if record.get(key):
             parts.append(str(record[key]))
     return "；".join(parts)
+
+
+def _json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (dates as ISO text, missing as None), a column at a time."""
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object, copy=True)
+        values[pd.isna(frame[name]).to_numpy()] = None
+        if name in ("found_on", "deadline"):
+            values = [None if v is None else json_value(v) for v in values]
+        columns[name] = list(values)
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
