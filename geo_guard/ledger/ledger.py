@@ -136,9 +136,12 @@ def init_ledger(target: str | os.PathLike[str]) -> Ledger:
 
 
 def _create(conn: Connection, store: Store) -> None:
+    # The driver's own cursor, without parameters: the DDL holds '%' (PL/pgSQL's RAISE)
+    # that a parameter-formatting call would read as a placeholder.
+    cursor = conn.connection.cursor()
     try:
         for statement in ddl(store.dialect):
-            conn.exec_driver_sql(statement)
+            cursor.execute(statement)
     except sa.exc.DBAPIError as err:
         raise LedgerError(f"{store.label}: cannot create the ledger tables "
                           f"({one_line(err.orig)[:300]})") from None
@@ -230,9 +233,13 @@ class Ledger:
                                                              as_of)
         for column, status, keep in (("closed_on", CLOSED, (CLOSED,)),
                                      ("rectified_on", RECTIFIED, (RECTIFIED, CLOSED))):
-            when = settled[settled["to_status"] == status].set_index("problem_id")["at"]
-            days = frame["problem_id"].map(when).map(lambda v: as_date(v) or pd.NaT)
-            frame[column] = days.where(frame["status"].isin(keep), pd.NaT).astype(object)
+            rows = settled[settled["to_status"] == status]
+            when = {int(p): as_date(v) for p, v in zip(rows["problem_id"], rows["at"],
+                                                       strict=True)}
+            frame[column] = pd.Series(
+                [when.get(int(p)) or pd.NaT if s in keep else pd.NaT
+                 for p, s in zip(frame["problem_id"], frame["status"], strict=True)],
+                index=frame.index, dtype=object)
         frame["updated_at"] = pd.to_datetime(frame["updated_at"])
         geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=4326)
         return gpd.GeoDataFrame(frame[list(PROBLEM_COLUMNS_OUT)], geometry=geometry, crs=4326)
