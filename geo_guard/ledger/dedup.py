@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import pyproj
@@ -25,24 +27,44 @@ import shapely
 
 from geo_guard.crs import metric_crs_for
 
-__all__ = ["DEDUP_RADIUS_M", "match_findings"]
+__all__ = ["DEDUP_RADIUS_M", "match_findings", "metric_xy"]
 
 #: Default radius within which a finding of the same type repeats an open problem.
 DEDUP_RADIUS_M = 30.0
 
 
+@lru_cache(maxsize=16)
+def _to_metric(epsg: int) -> pyproj.Transformer:
+    # Building a transformer costs far more than using it; a ledger keeps measuring in
+    # the same one or two zones.
+    return pyproj.Transformer.from_crs(4326, epsg, always_xy=True)
+
+
+def metric_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat to metres in the CGCS2000 3° Gauss-Kruger zone of the points' centre.
+
+    Examples
+    --------
+    >>> x, y = metric_xy(np.array([111.0]), np.array([33.0]))
+    >>> round(float(x[0]), 3)
+    500000.0
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if len(lon) == 0:
+        return np.empty(0), np.empty(0)
+    crs = metric_crs_for((lon.min(), lat.min(), lon.max(), lat.max()))
+    x, y = _to_metric(crs.to_epsg()).transform(lon, lat)
+    return np.asarray(x), np.asarray(y)
+
+
 def _metric_xy(frames: list[pd.DataFrame]) -> list[tuple[np.ndarray, np.ndarray]]:
     lon = np.concatenate([f["lon"].to_numpy(dtype=float) for f in frames])
     lat = np.concatenate([f["lat"].to_numpy(dtype=float) for f in frames])
-    if len(lon) == 0:
-        return [(np.empty(0), np.empty(0)) for _ in frames]
-    bounds = (lon.min(), lat.min(), lon.max(), lat.max())
-    to_metric = pyproj.Transformer.from_crs(4326, metric_crs_for(bounds), always_xy=True)
-    x, y = to_metric.transform(lon, lat)
+    x, y = metric_xy(lon, lat)
     out, start = [], 0
     for frame in frames:
         stop = start + len(frame)
-        out.append((np.asarray(x[start:stop]), np.asarray(y[start:stop])))
+        out.append((x[start:stop], y[start:stop]))
         start = stop
     return out
 

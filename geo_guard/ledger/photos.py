@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from geo_guard._errors import InputFileError, one_line
-from geo_guard.crs import metric_crs_for, parse_crs, to_wgs84_xy
+from geo_guard.crs import parse_crs, to_wgs84_xy
+from geo_guard.ledger.dedup import metric_xy
 
 __all__ = ["PHOTO_RADIUS_M", "PHOTO_SUFFIXES", "match_photos", "photo_exif", "read_photos"]
 
@@ -173,9 +173,7 @@ def match_photos(photos: pd.DataFrame, problems: pd.DataFrame, *,
                               problems["lon"].to_numpy(dtype=float)])
         lat = np.concatenate([out["lat"].to_numpy(dtype=float)[has],
                               problems["lat"].to_numpy(dtype=float)])
-        crs = metric_crs_for((lon.min(), lat.min(), lon.max(), lat.max()))
-        x, y = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
-        points = shapely.points(np.asarray(x), np.asarray(y))
+        points = shapely.points(*metric_xy(lon, lat))
         photo_pts, problem_pts = points[: len(has)], points[len(has):]
         i, j = shapely.STRtree(problem_pts).query_nearest(photo_pts, max_distance=radius_m,
                                                           all_matches=False)
