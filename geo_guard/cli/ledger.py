@@ -81,7 +81,7 @@ def _table(frame: pd.DataFrame, title: str, *, limit: int | None = None) -> Tabl
     table = Table(title=title)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
     rows = frame if limit is None else frame.head(limit)
     for row in rows.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
@@ -89,7 +89,7 @@ def _table(frame: pd.DataFrame, title: str, *, limit: int | None = None) -> Tabl
 
 
 def _say(text: str) -> None:
-    console.print(text, markup=False, highlight=False)
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 by_option = click.option("--by", default=None,
@@ -354,10 +354,15 @@ def show_command(target: str, problem_id: int) -> None:
     for name, value in fields.items():
         table.add_row(Text(str(name)), _cell(value))
     console.print(table)
-    events = led.events(problem_id=problem_id)
-    history = events[["event_id", "at", "action", "from_status", "to_status", "by", "note",
-                      "attachment"]]
-    console.print(_table(history, "整改过程记录 History"))
+    _say("整改过程记录 History:")
+    for e in led.events(problem_id=problem_id).itertuples(index=False):
+        change = e.to_status if e.from_status in (None, e.to_status) or pd.isna(
+            e.from_status) else f"{e.from_status} -> {e.to_status}"
+        line = f"  #{e.event_id} {e.at:%Y-%m-%d %H:%M} {e.action} [{change}]"
+        line += f" {e.by}" if isinstance(e.by, str) and e.by else ""
+        line += f": {e.note}" if isinstance(e.note, str) and e.note else ""
+        line += f" (附件 {e.attachment})" if isinstance(e.attachment, str) else ""
+        _say(line)
 
 
 @ledger.command("verify")
