@@ -93,7 +93,11 @@ class Store:
             url = sa.engine.make_url(str(target)).set(drivername="postgresql+psycopg")
             self.label = self.describe(str(target))
             self.path: Path | None = None
-            self.engine = sa.create_engine(url, poolclass=NullPool)
+            try:
+                self.engine = sa.create_engine(url, poolclass=NullPool)
+            except ImportError:
+                raise LedgerError("a PostgreSQL ledger needs psycopg: pip install "
+                                  "'geo-guard[postgres]'") from None
         else:
             path = Path(target)
             if path.suffix.lower() != ".gpkg":
