@@ -297,14 +297,25 @@ def status_command(target: str, as_of: dt.date | None) -> None:
 @ledger.command("export")
 @click.argument("target", metavar="LEDGER")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Output by extension: .xlsx (附件4 layout and the history), .gpkg, "
-              ".geojson (points), .csv (UTF-8 with BOM).")
-@click.option("--as-of", default=None, callback=_date, help="Day for 超期/临期 (default today).")
-def export_command(target: str, output: Path, as_of: dt.date | None) -> None:
-    """Write the register out (导出台账)."""
-    if output.suffix.lower() not in EXPORT_SUFFIXES:
+              help="Output by extension: .xlsx (附件4 专项行动问题整改台账, ready to print), "
+              ".gpkg, .geojson (points), .csv (Chinese headers, UTF-8 with BOM).")
+@click.option("--as-of", default=None, callback=_date,
+              help="Day for 超期/临期 and the form's 填报时间 (default today).")
+@click.option("--unit", default=None, help="Reporting unit (填报单位) on the 附件4 form.")
+def export_command(target: str, output: Path, as_of: dt.date | None, unit: str | None) -> None:
+    """Write the register out (导出台账): the 附件4 form or the problems as data."""
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", *EXPORT_SUFFIXES):
         raise OptionError(f"{output.name}: export as .xlsx, .gpkg, .geojson or .csv")
-    path = export_ledger(open_ledger(target), output, as_of=as_of)
+    led = open_ledger(target)
+    if suffix == ".xlsx":
+        from geo_guard.reports.forms import attachment4_workbook, save_workbook
+
+        day = as_of or dt.date.today()
+        path = save_workbook(attachment4_workbook(led.problems(day), unit=unit, filled_on=day),
+                             output)
+    else:
+        path = export_ledger(led, output, as_of=as_of)
     _say(f"ledger written to {path}")
 
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["CORRIDOR_HEADERS", "EVENT_HEADERS", "HEADERS", "LEDGER_HEADERS", "chinese_headers",
-           "english_headers"]
+__all__ = ["CORRIDOR_HEADERS", "HEADERS", "LEDGER_HEADERS", "chinese_headers", "english_headers"]
 
 #: Chinese header of every column geo_guard adds or reports.
 HEADERS: dict[str, str] = {
@@ -70,12 +69,6 @@ LEDGER_HEADERS: dict[str, str] = {
     "rectified_on": "整改完成日期", "updated_at": "最后更新",
 }
 
-#: The register's history (整改过程记录), one row per action.
-EVENT_HEADERS: dict[str, str] = {
-    "event_id": "记录号", "problem_id": "问题编号", "at": "时间", "action": "操作",
-    "from_status": "原状态", "to_status": "新状态", "by": "操作人", "note": "说明",
-    "attachment": "附件",
-}
 
 def chinese_headers(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> pd.DataFrame:
     """The frame with geo_guard's columns under their Chinese headers (a copy).
