@@ -20,6 +20,7 @@ import pyproj
 import pytest
 
 from geo_guard import Canal, GeoGuardError, classify, load_rules
+from geo_guard.classification import zone_index
 from geo_guard.ledger import (
     STATUSES,
     Ledger,
@@ -86,8 +87,9 @@ def canal() -> Canal:
 
 
 @pytest.fixture(scope="module")
-def rules():
-    return load_rules(SAMPLE / "zone_rules.example.toml")
+def rules(canal: Canal):
+    """The zones, built once for the module (classify takes them ready-made)."""
+    return zone_index(canal, load_rules(SAMPLE / "zone_rules.example.toml"))
 
 
 def raw_rows(target: str, sql: str) -> list[tuple]:
@@ -121,7 +123,7 @@ def count(target: str, table: str) -> int:
 
 def imported(target: str, canal: Canal, rules) -> tuple[Ledger, object]:
     led = init_ledger(target)
-    result = import_findings(led, field_list(), canal, rules, found_on=dt.date(2021, 9, 20),
+    result = import_findings(led, field_list(), canal, zones=rules, found_on=dt.date(2021, 9, 20),
                              by="李某", at=at("2021-09-20"), source_name="附件2.xlsx")
     return led, result
 
@@ -143,7 +145,7 @@ def test_import_counts_new_repeats_and_invalid(ledger_target: str, canal, rules)
     problems = led.problems(as_of=dt.date(2021, 9, 21))
     assert problems["status"].tolist() == ["待交办"] * 5
     # the classification is classify()'s own, field by field
-    placed = classify(field_list(), canal, rules).iloc[[0, 2, 3, 5, 6]]
+    placed = classify(field_list(), canal, zones=rules).iloc[[0, 2, 3, 5, 6]]
     for field in ("zone", "stake", "bank", "source_type"):
         assert problems[field].tolist() == placed[field].tolist()
     assert problems["zone_level"].tolist() == placed["zone_level"].astype(int).tolist()
@@ -242,15 +244,15 @@ def test_a_repeat_on_an_open_problem_then_a_new_one_after_closing(ledger_target,
                                                                    ) -> None:
     led, _ = imported(ledger_target, canal, rules)
     again = pd.DataFrame({"经度": [offset(5, 0)[0]], "纬度": [offset(5, 0)[1]], "类型": ["猪场"]})
-    first = import_findings(led, again, canal, rules)
+    first = import_findings(led, again, canal, zones=rules)
     assert first.rows["outcome"].tolist() == ["重复"] and first.rows["problem_id"].tolist() == [1]
     led.assign([1], unit="社会事业局", person="王某", deadline="2021-10-20", measure="关停")
     led.done(1, "拆除")
     led.close(1, "销号")
-    second = import_findings(led, again, canal, rules)
+    second = import_findings(led, again, canal, zones=rules)
     assert second.rows["outcome"].tolist() == ["新增"] and second.rows["problem_id"].tolist() == [6]
     # --dedup-m 0 turns matching off
-    off = import_findings(led, again, canal, rules, dedup_m=0)
+    off = import_findings(led, again, canal, zones=rules, dedup_m=0)
     assert off.rows["outcome"].tolist() == ["新增"]
 
 

@@ -57,7 +57,7 @@ def test_kill_9_mid_import_leaves_the_ledger_unchanged(ledger_target: str, tmp_p
                measure="封堵")
     before = {t: count(ledger_target, t) for t in ("problems", "events", "attachments")}
     big = tmp_path / "big.csv"
-    _big_list(big, 12_000)
+    _big_list(big, 6_000)
     journal = Path(f"{ledger_target}-journal")
     process = subprocess.Popen(
         [sys.executable, "-m", "geo_guard.cli", "ledger", "import", ledger_target, str(big),
@@ -105,7 +105,7 @@ WORKER = textwrap.dedent("""
 
 
 def test_two_processes_writing_at_once_lose_nothing(ledger_target: str, tmp_path: Path) -> None:
-    n = 12
+    n = 8
     led = init_ledger(ledger_target)
     led.register(pd.DataFrame({"lon": [112.5], "lat": [33.5], "source_type": ["工业企业"],
                                "found_on": ["2021-09-20"]}))

@@ -106,26 +106,27 @@ def test_repeat_findings_match_a_brute_force_walk() -> None:
 
     existing, new = scatter(150), scatter(400)
 
-    def distance(a: pd.Series, b: pd.Series) -> float:
-        return float(GEOD.inv(a["lon"], a["lat"], b["lon"], b["lat"])[2])
+    def distances(row: pd.Series, others: pd.DataFrame) -> np.ndarray:
+        n = len(others)
+        return GEOD.inv(np.full(n, row["lon"]), np.full(n, row["lat"]),
+                        others["lon"].to_numpy(), others["lat"].to_numpy())[2]
 
     # the walk: each finding looks at the open problems, then at earlier new findings
     expect_existing, expect_earlier, heads = [], [], []
     for i, row in new.iterrows():
-        near = [(distance(row, e), j) for j, e in existing.iterrows()
-                if e["source_type"] == row["source_type"]]
-        near = [(d, j) for d, j in near if d <= 30]
-        if near:
-            assert all(abs(d - 30) > 0.05 for d, _ in near)  # no borderline case
-            expect_existing.append(min(near)[1])
+        same = existing[existing["source_type"] == row["source_type"]]
+        d = distances(row, same)
+        assert not np.any(np.abs(d - 30) < 0.05)  # no borderline case
+        if (d <= 30).any():
+            expect_existing.append(int(same.index[np.argmin(d)]))
             expect_earlier.append(-1)
             continue
-        near = [(distance(row, new.loc[h]), h) for h in heads
-                if new.loc[h, "source_type"] == row["source_type"]]
-        near = [(d, h) for d, h in near if d <= 30]
+        earlier = new.loc[heads]
+        earlier = earlier[earlier["source_type"] == row["source_type"]]
+        d = distances(row, earlier)
         expect_existing.append(-1)
-        expect_earlier.append(min(near)[1] if near else -1)
-        if not near:
+        expect_earlier.append(int(earlier.index[np.argmin(d)]) if (d <= 30).any() else -1)
+        if not (d <= 30).any():
             heads.append(i)
     got = match_findings(new, existing, radius_m=30)
     assert got["existing"].tolist() == expect_existing
