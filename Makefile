@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_zones.py
 	$(PY) bench/bench_classify.py
 	$(PY) bench/bench_corridor.py
+	$(PY) bench/bench_canal_join.py
 
 clean:
 	rm -rf out .pytest_cache

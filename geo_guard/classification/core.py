@@ -46,7 +46,7 @@ from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.crs import with_input_crs
-from geo_guard.io.coords import coordinates_from_table
+from geo_guard.io.coords import REASON_OUT_OF_RANGE, coordinates_from_table
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from geo_guard.vocabulary.columns import find_column
 from geo_guard.vocabulary.source_types import normalise_source_types
@@ -78,6 +78,11 @@ TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污
 BOTH_BANKS = "两岸"
 REASON_EMPTY_GEOMETRY = "几何为空 / empty geometry"
 REASON_REPAIRED = "几何无效，已修复 / invalid geometry repaired"
+REASON_LAT_FIRST = (
+    "经纬度颠倒（x 为纬度），请交换坐标 / latitude first: x holds the latitude and y the "
+    "longitude (EPSG:4490 and EPSG:4326 officially list latitude first); swap the "
+    "coordinates (QGIS: Swap X and Y coordinates)"
+)
 
 
 @dataclass(frozen=True)
@@ -323,6 +328,13 @@ def _place_features(
     reason = np.full(n, "", dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     status[missing], reason[missing] = "invalid", REASON_EMPTY_GEOMETRY
+    # Coordinates that are inf/NaN, beyond ±180/±90, or that PROJ cannot bring into the
+    # metric CRS (it gives inf) would crash GEOS: such rows are invalid, with the reason.
+    unusable = _unusable_coordinates(frame.geometry.values, frame.crs, geoms, ~missing)
+    for text in set(unusable[unusable != ""]):
+        rows = unusable == text
+        status[rows], reason[rows] = "invalid", text
+    missing |= unusable != ""
     broken = ~missing & ~shapely.is_valid(geoms)
     if broken.any():
         geoms = geoms.copy()
@@ -345,6 +357,45 @@ def _place_features(
     placed.update(lon=lon, lat=lat, status=status, reason=reason)
     _flag_far(placed)
     return frame, placed
+
+
+def _unusable_coordinates(
+    source: np.ndarray, crs: pyproj.CRS, metric: np.ndarray, present: np.ndarray
+) -> np.ndarray:
+    """Why each geometry's coordinates cannot be used ("" when they can).
+
+    Examples
+    --------
+    >>> geoms = np.array([shapely.Point(112.5, 33), shapely.Point(1e10, 0),
+    ...                   shapely.Point(33, 112.5)])
+    >>> metric = np.array([shapely.Point(0, 0), shapely.Point(np.inf, np.inf),
+    ...                    shapely.Point(np.inf, np.inf)])
+    >>> why = _unusable_coordinates(geoms, pyproj.CRS(4490), metric, np.ones(3, dtype=bool))
+    >>> why[0], why[1] == REASON_OUT_OF_RANGE, why[2] == REASON_LAT_FIRST
+    ('', True, True)
+    """
+    n = len(source)
+    out = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(present)
+    xy, owner = shapely.get_coordinates(source[rows], return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    geographic = crs.is_geographic or (crs.is_compound and crs.sub_crs_list[0].is_geographic)
+    with np.errstate(invalid="ignore"):
+        if geographic:
+            bad |= (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+        metric_xy, metric_owner = shapely.get_coordinates(metric[rows], return_index=True)
+        failed = np.zeros(len(rows), dtype=bool)
+        failed[metric_owner[~np.isfinite(metric_xy).all(axis=1)]] = True
+        failed[owner[bad]] = True
+        out[rows[failed]] = REASON_OUT_OF_RANGE
+        if geographic:
+            # A latitude-first file: x holds Chinese latitudes, y Chinese longitudes.
+            lat_x = (xy[:, 0] >= 17) & (xy[:, 0] <= 55) & (xy[:, 1] >= 72) & (xy[:, 1] <= 136)
+            swapped = np.bincount(owner[lat_x], minlength=len(rows)) == np.bincount(
+                owner, minlength=len(rows)
+            )
+            out[rows[failed & swapped]] = REASON_LAT_FIRST
+    return out
 
 
 def _place_points(canal: Canal, index: ZoneIndex, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:

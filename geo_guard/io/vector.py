@@ -33,6 +33,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely.errors
 
 from geo_guard._errors import InputFileError, OptionError, OutputError, name_list
 from geo_guard.io.files import (
@@ -310,6 +311,14 @@ def read_vector(
             gdf = gpd.read_file(source, layer=layer_name, engine=engine)
         except _gdal_errors(engine) as err:
             raise _unreadable(source, err) from err
+        except shapely.errors.GEOSException as err:
+            # GDAL read it, but a feature is no geometry: a line with one point, an
+            # unclosed ring.
+            raise InputFileError(
+                f"{source}: a feature's geometry cannot be built ({_one_line(err, source)}); "
+                "a line needs two points and a ring must close: fix or delete that feature "
+                "(QGIS: Vector > Geometry Tools > Check Validity)"
+            ) from None
         except UnicodeDecodeError:
             # Typically a Shapefile whose Chinese field names other software cut at 10 bytes,
             # in the middle of a character.

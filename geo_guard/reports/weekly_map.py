@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_guard.maps import add_controls, add_layer, risk_map, save_map
-from geo_guard.maps.elements import legend_row, map_state, shape_svg
+from geo_guard.maps.elements import legend_row, map_state, shape_symbol
 from geo_guard.reports.digest import (
     OTHER_STATUS_COLOUR,
     STATUS_COLOURS,
@@ -133,18 +133,18 @@ def problems_map(problems: pd.DataFrame, *, canal: Any = None,
                          "fillOpacity": 0.95, "radius": 7},
                   title=["风险源描述"], tooltip=["编号", "行政村", "风险源类型", "状态"],
                   search=["编号", "行政村", "风险源描述", "责任单位"])
-        rows.append(legend_row(shape_svg("circle", colour, 14), status, len(part)))
+        rows.append(legend_row(shape_symbol("circle", colour, size=14), status, len(part)))
     if "超期" in popup.columns:
         late = popup[(popup["超期"] == "是").to_numpy()]
         if len(late):
             add_layer(m, late, name=OVERDUE_LAYER,
                       style={"color": "#000000", "weight": 3, "fill": False, "radius": 11},
                       title=["风险源描述"], tooltip=["编号", "行政村", "整改时限"])
-            ring = ('<svg width="14" height="14" viewBox="-1.6 -1.6 3.2 3.2" aria-hidden="true">'
-                    '<circle r="1.2" fill="none" stroke="#000" stroke-width="0.35"/></svg>')
+            ring = shape_symbol("circle", "none", size=14, stroke="#000", stroke_width=0.35,
+                                scale=1.2)
             rows.append(legend_row(ring, OVERDUE_LAYER, len(late)))
     state = map_state(m)
-    state.legend.append((LEGEND_HEADING, "".join(rows)))
+    state.legend.append((LEGEND_HEADING, rows))
     unplaced = len(frame) - len(points)
     if unplaced:
         state.note(f"{unplaced} 个问题没有坐标，未上图。")
