@@ -176,6 +176,9 @@ def test_import_photos_at_the_command_line(tmp_path: Path) -> None:
     (("ledger", "progress", "{ledger}", "--id", "1", "--note", "x", "--attach",
       "{tmp}/nope.jpg"), "attachment not found"),
     (("ledger", "import-photos", "{ledger}", "{tmp}/nofolder"), "not a folder"),
+    (("ledger", "export", "{ledger}", "-o", "{tmp}/./l.gpkg"), "would destroy the input"),
+    (("ledger", "import", "{ledger}", str(SOURCES), "--canal", CANAL, "--rules", RULES,
+      "--invalid-out", str(SOURCES)), "would destroy the input"),
     (("ledger", "import", "{ledger}", "{tmp}/missing.csv", "--canal", CANAL, "--rules", RULES),
      "file not found"),
 ])

@@ -17,13 +17,22 @@ from rich.table import Table
 from rich.text import Text
 
 from geo_guard._errors import OptionError
-from geo_guard.cli.common import CRS_HELP, TABLE_SUFFIXES, canal_options, console, load_canal
+from geo_guard.cli.common import (
+    CRS_HELP,
+    TABLE_SUFFIXES,
+    canal_inputs,
+    canal_options,
+    console,
+    load_canal,
+    refuse_overwriting_inputs,
+)
 from geo_guard.io import read_table, read_vector, write_table
 from geo_guard.ledger import ORIGINS, Ledger, init_ledger, open_ledger
 from geo_guard.ledger.export import EXPORT_SUFFIXES, export_ledger
 from geo_guard.ledger.findings import import_findings
 from geo_guard.ledger.photos import PHOTO_RADIUS_M, read_photos
 from geo_guard.ledger.responsibility import load_responsibility
+from geo_guard.ledger.store import is_postgres_url
 from geo_guard.ledger.summary import ledger_summary
 from geo_guard.zones.rules import load_rules
 
@@ -86,6 +95,11 @@ def _table(frame: pd.DataFrame, title: str, *, limit: int | None = None) -> Tabl
     for row in rows.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     return table
+
+
+def _ledger_file(target: str) -> Path | None:
+    """The ledger's file, for the refusal to write over it (None for a PostGIS URL)."""
+    return None if is_postgres_url(target) else Path(target)
 
 
 def _say(text: str) -> None:
@@ -179,6 +193,10 @@ def import_command(target: str, input_path: Path, canal_path: Path, rules_path: 
     coordinates) are listed with the reason and not registered. All rows are written in
     one transaction: an interrupted import leaves the ledger as it was.
     """
+    refuse_overwriting_inputs(
+        {"--invalid-out": invalid_out},
+        {"LEDGER": _ledger_file(target), "FILE": input_path, **canal_inputs(canal_path, rules_path),
+         "--zones": zones_path, "--admin": admin_path, "--responsibility": responsibility_path})
     led = open_ledger(target)
     rules = load_rules(rules_path) if zones_path is None else None
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
@@ -307,6 +325,7 @@ def export_command(target: str, output: Path, as_of: dt.date | None, unit: str |
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", *EXPORT_SUFFIXES):
         raise OptionError(f"{output.name}: export as .xlsx, .gpkg, .geojson or .csv")
+    refuse_overwriting_inputs({"-o": output}, {"LEDGER": _ledger_file(target)})
     led = open_ledger(target)
     if suffix == ".xlsx":
         from geo_guard.reports.forms import attachment4_workbook, save_workbook
