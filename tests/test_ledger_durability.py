@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_guard.ledger import init_ledger, open_ledger
+from geo_guard.ledger import LedgerError, init_ledger, open_ledger
 
 from .conftest import ROOT, SAMPLE
 from .test_ledger import count, raw_rows
@@ -159,3 +159,17 @@ def test_a_write_failing_midway_leaves_nothing(ledger_target: str, monkeypatch) 
     with pytest.raises(RuntimeError, match="disk full"):
         led.register(pd.DataFrame({"lon": [112.3, 112.4], "lat": [33.0, 33.0]}))
     assert count(ledger_target, "problems") == 0 and count(ledger_target, "events") == 0
+
+
+def test_a_writer_kept_waiting_too_long_gets_one_clear_error(ledger_target: str, monkeypatch
+                                                             ) -> None:
+    import geo_guard.ledger.store as store
+
+    led = init_ledger(ledger_target)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.5)
+    finding = pd.DataFrame({"lon": [112.3], "lat": [33.0], "found_on": ["2021-09-20"]})
+    holder = store.Store(ledger_target).write()  # another writer holds the lock
+    with holder, pytest.raises(LedgerError, match=r"another program has been writing .* 0\.5 s"):
+        led.register(finding)
+    led.register(finding)  # the lock is free again
+    assert count(ledger_target, "problems") == 1

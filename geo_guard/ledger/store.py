@@ -46,7 +46,7 @@ from geo_guard.ledger.errors import LedgerError
 
 __all__ = ["BUSY_TIMEOUT_S", "POSTGRES_SCHEMES", "Store", "gpkg_point", "is_postgres_url"]
 
-#: How long a writer waits for another writer to finish, in seconds.
+#: How long a writer waits for another writer to finish, in seconds (both databases).
 BUSY_TIMEOUT_S = 120.0
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -186,10 +186,23 @@ class Store:
 
         Committed when the block ends, rolled back if it raises; nothing is half-written.
         """
-        with self._connect(write=True) as conn, conn.begin():
-            if self.dialect == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            yield conn
+        with self._connect(write=True) as conn:
+            busy = (f"{self.label}: another program has been writing to the ledger for "
+                    f"{BUSY_TIMEOUT_S:g} s; try again when it is done")
+            try:
+                tx = conn.begin()  # SQLite: BEGIN IMMEDIATE waits for the write lock here
+            except sa.exc.OperationalError:
+                raise LedgerError(busy) from None
+            with tx:
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql(
+                        f"SET LOCAL lock_timeout = '{max(1, int(BUSY_TIMEOUT_S * 1000))}ms'")
+                    try:
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": _LOCK_KEY})
+                    except sa.exc.OperationalError:
+                        raise LedgerError(busy) from None
+                yield conn
 
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[Connection]:
