@@ -538,8 +538,9 @@ def _repeat_note(record: dict[str, Any], distance: float) -> str:
         if value:
             parts.append(f"{label} {value}")
     for key in ("description", "note"):
-        if record.get(key):
-            parts.append(str(record[key]))
+        text = record.get(key)
+        if isinstance(text, str) and text.strip():
+            parts.append(text.strip())
     return "；".join(parts)
 
 
