@@ -334,7 +334,8 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.M
         raise OSError("disk full")
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken)
-    with pytest.raises(OSError, match="disk full"):
+    # atomic_path turns the OS error into one line for the user
+    with pytest.raises(OutputError, match="disk full"):
         save_workbook(attachment4_workbook(ledger_problems()), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["附件4.xlsx"]
