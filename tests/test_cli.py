@@ -260,6 +260,49 @@ def test_classify_bad_table_and_options(tmp_path: Path) -> None:
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
+def test_classify_hostile_table_to_xlsx(tmp_path: Path) -> None:
+    # Input columns named like the added Chinese headers, a CR inside a quoted note and a
+    # formula: every row comes out, headers unique, nothing live.
+    path = tmp_path / "points.csv"
+    path.write_text(
+        '名称,经度,纬度,保护区,状态\n甲,112.30,33.00,我的,"已\r=cmd|\' /C calc\'!A0"\n'
+        "=cmd|' /C calc'!A0,112.31,33.01,,\n",
+        encoding="utf-8",
+        newline="",
+    )
+    out_path = tmp_path / "o.xlsx"
+    code, _, err = run("classify", str(path), "--canal", CANAL, "--rules", RULES,
+                       "-o", str(out_path))
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(out_path)["分类结果"]
+    header = [c.value for c in sheet[1]]
+    assert len(header) == len(set(header))
+    assert {"保护区", "保护区_input", "状态", "状态_input"} <= set(header)
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 2
+    assert rows[0][header.index("状态_input")] == "已\r=cmd|' /C calc'!A0"
+    assert rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_classify_output_errors_are_one_line(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    args = ["classify", str(SAMPLE / "risk_sources.csv"), "--canal", CANAL, "--rules", RULES]
+    code, _, err = run(*args, "-o", str(tmp_path / ("七" * 90 + ".csv")))
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert "the file name is 274 bytes long" in err
+
+    def full(self, target, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    code, _, err = run(*args, "-o", str(tmp_path / "o.csv"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: disk full while writing o.csv: free space")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_zones_with_the_fiona_engine_calibration_and_prefix(tmp_path: Path) -> None:
     pytest.importorskip("fiona", reason="fiona is the optional extra 'fiona'")
     calibration = tmp_path / "stakes.geojson"
