@@ -204,7 +204,7 @@ def findings_from_classified(
         out[field] = [_cell(v) for v in classified[field]]
     for name, headers in (("township", TOWNSHIP_HEADERS), ("village", VILLAGE_HEADERS)):
         out[name] = _admin_column(classified, name, headers)
-    typed = {field: find_column(columns, headers) for field, headers in FIELD_HEADERS.items()}
+    typed = {field: _typed_column(columns, headers) for field, headers in FIELD_HEADERS.items()}
     for field in ("name", "description", "measure", "found_by", "unit", "person"):
         column = typed[field]
         out[field] = [_cell(v) for v in classified[column]] if column is not None else None
@@ -217,7 +217,8 @@ def findings_from_classified(
     if out["description"].isna().all() and out["name"].notna().any():
         out["description"] = out["name"]
     if responsibility is not None:
-        type_column = find_column(columns, tuple(h for h in TYPE_HEADERS if h != "source_type"))
+        type_column = _typed_column(columns, tuple(h for h in TYPE_HEADERS if h != "source_type"),
+                                    also=("source_type_input",))
         texts = [" ".join(filter(None, (_cell(a), _cell(b)))) for a, b in zip(
             classified[type_column] if type_column else [None] * n,
             out["description"], strict=True)]
@@ -231,10 +232,19 @@ def _admin_column(classified: pd.DataFrame, name: str, headers: tuple[str, ...])
     """The township/village joined from the admin layer, else as typed in the list."""
     joined = [_cell(v) for v in classified[name]] if name in classified.columns else [None] * len(
         classified)
-    typed = find_column(list(classified.columns), (f"{name}_input", *(h for h in headers
-                                                                     if h != name)))
+    typed = _typed_column(list(classified.columns), tuple(h for h in headers if h != name),
+                          also=(f"{name}_input",))
     typed_values = [_cell(v) for v in classified[typed]] if typed else [None] * len(classified)
     return [a or b for a, b in zip(joined, typed_values, strict=True)]
+
+
+def _typed_column(columns: list[Any], headers: tuple[str, ...], *,
+                  also: tuple[str, ...] = ()) -> Any:
+    """The input column holding one of ``headers``: classify keeps an input column whose
+    name it adds itself (行政村, 名称, village …) as ``<name>_input``, so that is looked
+    for first."""
+    candidates = [*also, *(n for h in headers for n in (f"{h}_input", h))]
+    return find_column(columns, tuple(candidates))
 
 
 def _dates(classified: pd.DataFrame, column: Any, default: dt.date | None,
