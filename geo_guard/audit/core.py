@@ -434,18 +434,15 @@ def _crossing_list(table: gpd.GeoDataFrame, entries: pd.DataFrame, rows: np.ndar
     listing["entries"] = entries_n
     listing["entries_without_sign"] = unsigned
     listing["missing"], listing["unknown"] = facilities["missing"], facilities["unknown"]
-    findings = []
-    for i in range(n):
-        parts = []
-        if unsigned[i]:
-            parts.append(f"{unsigned[i]} 处进入点无完好警示牌")
-        if listing["missing"].iat[i]:
-            parts.append(f"缺{listing['missing'].iat[i]}")
-        if listing["unknown"].iat[i]:
-            parts.append(f"{listing['unknown'].iat[i]}情况不明（需核实）")
-        if table["status"].iat[i] == "ok" and reached[i] == "":
-            parts.append("不进入一级、二级保护区，不检查")
-        findings.append("；".join(parts))
+    findings = [
+        "；".join(filter(None, (
+            f"{k} 处进入点无完好警示牌" if k else "",
+            f"缺{m}" if m else "",
+            f"{u}情况不明（需核实）" if u else "",
+            "不进入一级、二级保护区，不检查" if st == "ok" and not r else "")))
+        for k, m, u, st, r in zip(unsigned.tolist(), facilities["missing"].tolist(),
+                                  facilities["unknown"].tolist(), table["status"].tolist(),
+                                  reached.tolist(), strict=True)]
     listing["findings"] = findings
     columns = [c for c in listing.columns if c not in ("status", "reason", "geometry")]
     return listing[[*columns, "status", "reason", "geometry"]]

@@ -18,7 +18,8 @@ Examples
 >>> unions = {1: box(-60, -1000, 60, 1000), 2: box(-200, -1000, 200, 1000)}
 >>> road = LineString([(-500, 0), (500, 0)])
 >>> entries = entry_points(np.array([road]), unions, levels=(1, 2))
->>> sorted(zip(entries["zone_level"], shapely.get_x(entries["point"].to_numpy())))
+>>> sorted(zip(entries["zone_level"].tolist(),
+...            shapely.get_x(entries["point"].to_numpy()).tolist()))
 [(1, -60.0), (1, 60.0), (2, -200.0), (2, 200.0)]
 """
 
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo_guard.audit.boundaries import LineIndex
 from geo_guard.audit.rules import AuditOptions
 from geo_guard.audit.vocabulary import ABSENT, FACILITIES, PRESENT, UNKNOWN
 from geo_guard.settings import FIRST_LEVEL, ZONE_NAMES
@@ -66,17 +68,19 @@ def entry_points(lines: np.ndarray, unions: Mapping[int, shapely.Geometry],
     frames = []
     for level in found:
         rings = shapely.get_exterior_ring(shapely.get_parts(unions[level]))
-        boundary = shapely.multilinestrings(rings[~shapely.is_empty(rings)])
-        shapely.prepare(boundary)
-        hit = np.flatnonzero(shapely.intersects(boundary, lines))
-        if not len(hit):
+        # Short pieces of the boundary in a tree: each crossing meets only a few of them.
+        pieces = LineIndex(rings[~shapely.is_empty(rings)]).pieces
+        line_of, piece_of = shapely.STRtree(pieces).query(lines, predicate="intersects")
+        if not len(line_of):
             continue
-        cuts = shapely.intersection(lines[hit], boundary)
+        cuts = shapely.intersection(lines[line_of], pieces[piece_of])
         parts, owner = shapely.get_parts(cuts, return_index=True)
         # A stretch running along the boundary enters where it starts.
         linear = shapely.get_type_id(parts) != 0
         parts[linear] = shapely.get_point(parts[linear], 0)
-        frames.append(pd.DataFrame({"line": hit[owner], "zone_level": level,
+        # Where a crossing passes through the joint of two pieces it is found twice; the
+        # repeat is dropped below with the other same-place entries.
+        frames.append(pd.DataFrame({"line": line_of[owner], "zone_level": level,
                                     "point": parts}))
     table = (pd.concat(frames, ignore_index=True) if frames
              else pd.DataFrame({"line": pd.Series(dtype=np.int64),

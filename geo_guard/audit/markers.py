@@ -29,6 +29,8 @@ import pandas as pd
 import shapely
 from shapely.ops import linemerge, substring
 
+from geo_guard.audit.boundaries import LineIndex
+
 __all__ = ["BOUNDARY_END", "corner_gaps", "project_markers", "spacing_gaps"]
 
 #: How a gap that starts or ends at the boundary's end names that end.
@@ -58,20 +60,8 @@ def project_markers(lines: gpd.GeoDataFrame, points: gpd.GeoSeries, codes: np.nd
         near), ``boundary_id``, ``offset_m`` (distance to it; NaN when none) and
         ``position_m`` (along it), ``code``.
     """
-    n = len(points)
-    line = np.full(n, -1, dtype=np.int64)
-    offset = np.full(n, np.nan)
-    position = np.full(n, np.nan)
-    geoms = np.asarray(lines.geometry.values, dtype=object)
-    if n and len(geoms):
-        tree = shapely.STRtree(geoms)
-        pairs, distance = tree.query_nearest(np.asarray(points.values, dtype=object),
-                                             max_distance=max_offset_m, return_distance=True,
-                                             all_matches=False)
-        line[pairs[0]] = pairs[1]
-        offset[pairs[0]] = distance
-        position[pairs[0]] = shapely.line_locate_point(geoms[pairs[1]],
-                                                       np.asarray(points.values)[pairs[0]])
+    line, offset, position = LineIndex(np.asarray(lines.geometry.values, dtype=object)).locate(
+        np.asarray(points.values, dtype=object), max_distance=max_offset_m)
     ids = np.append(lines["boundary_id"].to_numpy(dtype=object), "")
     return pd.DataFrame({"line": line, "boundary_id": ids[line], "offset_m": offset,
                          "position_m": position, "code": np.asarray(codes, dtype=object)})
