@@ -391,7 +391,7 @@ def _crossings(crossings: gpd.GeoDataFrame, crs: Any, canal: Canal, unions: dict
     })
     for key in [k for k, _ in FACILITIES] + ["missing", "unknown"]:
         out[key] = facilities[key].to_numpy(dtype=object)[rows]
-    for column in ("township", "village"):
+    for column in ("village", "township"):  # each inserted right after the stake
         if column in where:
             out.insert(out.columns.get_loc("stake") + 1, column, where[column])
     out["findings"] = [_entry_finding(s, e, m, u, options) for s, e, m, u in
