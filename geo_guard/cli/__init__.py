@@ -22,6 +22,7 @@ from geo_guard.cli.common import GeoGuardGroup, console, setup_logging
 from geo_guard.cli.convert import convert
 from geo_guard.cli.corridor import corridor
 from geo_guard.cli.map import map_command
+from geo_guard.cli.report import report_command
 from geo_guard.cli.zones import zones
 
 __all__ = ["main"]
@@ -44,6 +45,8 @@ def main(verbose: int, quiet: bool) -> None:
       corridor   find gaps (断档) and weak stands of the ecological corridor (生态廊道)
       map        write an interactive HTML map (交互地图) for analysts and inspectors
       convert    convert coordinate lists between WGS84, CGCS2000, GCJ-02, BD-09 (坐标转换)
+      report     the Thursday report (周报: 附件2–4, docx, html) from the ledger (台账),
+                 and the blank forms 附件1–4
     Run `geo-guard COMMAND --help` for a command's options and an example.
     """
     setup_logging(verbose, quiet)
@@ -51,5 +54,5 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 # One module per command; each is a plain click command registered here.
-for command in (zones, classify, corridor, map_command, convert):
+for command in (zones, classify, corridor, map_command, convert, report_command):
     main.add_command(command)

@@ -1,8 +1,9 @@
 """Interactive Leaflet maps for analysts and inspectors (folium, assets inlined).
 
 `compose` builds a map from layers (`risk_map`, `add_*`, `save_map`); `layers` turns
-frames into map layers; `elements` carries data into the page as escaped JSON; `split`
-writes one page per area; `assets` inlines the vendored JavaScript in `static/`.
+frames into map layers; `elements` encodes their data as escaped JSON and `page` puts it
+into the page (user text travels only as data, never through a template); `split` writes
+one page per area; `assets` inlines the vendored JavaScript in `static/`.
 """
 
 from geo_guard.maps.compose import (
