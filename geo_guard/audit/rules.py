@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,10 @@ from geo_guard.audit.vocabulary import (
     facility_name,
 )
 from geo_guard.settings import FIRST_LEVEL, MANAGEMENT_LEVEL, QUASI_LEVEL, SECOND_LEVEL
+from geo_guard.zones import ZoneRules, rules_from_dict
 
 __all__ = ["AuditOptions", "audit_options_from_dict", "audit_options_from_text",
-           "load_audit_options"]
+           "load_audit_options", "load_rules_files"]
 
 ALL_FACILITIES: tuple[str, ...] = tuple(name for _, name in FACILITIES)
 _LEVELS = (MANAGEMENT_LEVEL, FIRST_LEVEL, SECOND_LEVEL, QUASI_LEVEL)
@@ -178,14 +179,56 @@ def load_audit_options(path: str | Path) -> AuditOptions:
     500.0
     """
     path = Path(path)
+    return audit_options_from_dict(_read_toml(path).get("audit", {}), source=str(path))
+
+
+def load_rules_files(paths: Sequence[str | Path]) -> tuple[ZoneRules | None, AuditOptions]:
+    """Zone rules and audit thresholds from one or more TOML files.
+
+    Each file may hold zone rules (``[[rules]]``, as ``geo-guard zones`` reads them), an
+    ``[audit]`` table, or both; at most one file may give each.
+
+    Raises
+    ------
+    RulesError
+        Missing or unreadable file, a file with neither, two files with the same part.
+
+    Examples
+    --------
+    >>> zone_rules, options = load_rules_files(["data/boundaries/zone_rules.example.toml",
+    ...                                         "data/boundaries/audit_rules.example.toml"])
+    >>> zone_rules.rules[-1].name, options.sign_radius_m
+    ('默认', 100.0)
+    """
+    zone_rules: ZoneRules | None = None
+    options: AuditOptions | None = None
+    for raw in paths:
+        path = Path(raw)
+        data = _read_toml(path)
+        if "rules" not in data and "audit" not in data:
+            raise RulesError(f"{path}: holds neither zone rules ([[rules]]) nor audit thresholds "
+                             "([audit]); see data/boundaries/audit_rules.example.toml")
+        if "rules" in data:
+            if zone_rules is not None:
+                raise RulesError(f"{path}: a second zone-rules file; give one with [[rules]]")
+            zone_rules = rules_from_dict(data, source=str(path))
+        if "audit" in data:
+            if options is not None:
+                raise RulesError(f"{path}: a second [audit] table; give the thresholds once")
+            options = audit_options_from_dict(data["audit"], source=str(path))
+    return zone_rules, options or AuditOptions()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise RulesError(f"{path}: no such rules file; check the path (an example: "
-                         "data/boundaries/audit_rules.example.toml)")
+        raise RulesError(f"{path}: no such rules file; check the path (examples: "
+                         "data/boundaries/zone_rules.example.toml, audit_rules.example.toml)")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise RulesError(f"{path}: not UTF-8 text; save the rules file as UTF-8") from None
-    return audit_options_from_text(text, source=str(path))
+    except tomllib.TOMLDecodeError as err:
+        raise RulesError(f"{path}: TOML syntax error: {err}; fix that line") from None
 
 
 def audit_options_from_text(text: str, *, source: str = "<audit rules>") -> AuditOptions:

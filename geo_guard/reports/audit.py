@@ -57,8 +57,8 @@ def audit_summary(result: AuditResult) -> pd.DataFrame:
         ("穿越工程进入点(处)", entries, None),
         ("进入点无警示牌(处)", entries[entries["sign"] == "无"] if len(entries) else entries,
          None),
-        ("进入点所属工程缺防护设施(处)",
-         entries[entries["missing"] != ""] if len(entries) else entries, None),
+        ("缺防护设施的穿越工程(处)", _category(result, "防护设施缺失"), None),
+        ("防护设施情况不明的穿越工程(处)", _category(result, "防护设施情况不明"), None),
     ]
     if result.fence_gaps is not None:
         rows += [("隔离网缺口(处)", result.fence_gaps, None),
@@ -72,6 +72,12 @@ def audit_summary(result: AuditResult) -> pd.DataFrame:
         total = round(float(frame[column].sum()), 1) if column else len(frame)
         out.append([label, *counts, total])
     return pd.DataFrame(out, columns=["检查项", *BANKS, "合计"])
+
+
+def _category(result: AuditResult, category: str) -> pd.DataFrame:
+    """Findings of one category (a crossing's facilities: one finding per crossing)."""
+    findings = result.findings
+    return findings[findings["category"] == category] if len(findings) else findings
 
 
 def audit_sheets(result: AuditResult, *, sources: dict[str, str] | None = None
