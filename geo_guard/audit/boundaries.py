@@ -143,6 +143,11 @@ def _outline_runs(ring: shapely.Geometry, level: int, index: ZoneIndex, canal: C
     if not shapely.is_ccw(ring):
         ring = shapely.reverse(ring)
     ring = shapely.simplify(ring, _CLEAN_M)
+    # A vertex where the ring crosses the perpendicular through each end of the canal, so
+    # that the pieces beyond an end part exactly there.
+    ends = shapely.intersection(ring, _end_lines(canal, ring))
+    if not shapely.is_empty(ends):
+        ring = shapely.snap(ring, ends, 1e-6)
     xy = shapely.get_coordinates(shapely.segmentize(ring, step_m))
     a, b = xy[:-1], xy[1:]
     vector = b - a
@@ -183,6 +188,19 @@ def _outline_runs(ring: shapely.Geometry, level: int, index: ZoneIndex, canal: C
                      "closed": closed, "start_m": float(where.measure_m[pieces].min()),
                      "geometry": shapely.reverse(line) if side > 0 else line})
     return rows
+
+
+def _end_lines(canal: Canal, reach: shapely.Geometry) -> shapely.Geometry:
+    """The perpendiculars through the canal's two ends, long enough to cross ``reach``."""
+    xy = shapely.get_coordinates(canal.line)
+    x0, y0, x1, y1 = shapely.bounds(shapely.union(reach, canal.line))
+    length = float(np.hypot(x1 - x0, y1 - y0))
+    lines = []
+    for point, towards in ((xy[0], xy[1]), (xy[-1], xy[-2])):
+        d = (towards - point) / np.hypot(*(towards - point))
+        normal = np.array([-d[1], d[0]]) * length
+        lines.append(shapely.linestrings([point - normal, point + normal]))
+    return shapely.multilinestrings(lines)
 
 
 def _points_along(line: shapely.Geometry, measure: np.ndarray) -> np.ndarray:
