@@ -48,7 +48,7 @@ def fence_gaps(edges: gpd.GeoDataFrame, intact: np.ndarray, broken: np.ndarray, 
         ``damaged_fence`` (a damaged or missing fence lies along it) and the open stretch.
     """
     geoms = np.asarray(edges.geometry.values, dtype=object)
-    fenced = (shapely.union_all(shapely.buffer(intact, buffer_m, quad_segs=ARC_SEGMENTS // 8))
+    fenced = (shapely.union_all(shapely.buffer(intact, buffer_m, quad_segs=ARC_SEGMENTS))
               if len(intact) else shapely.Polygon())
     shapely.prepare(fenced)
     open_parts = shapely.difference(geoms, fenced)
