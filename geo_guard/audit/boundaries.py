@@ -26,7 +26,7 @@ Examples
 >>> outlines[["zone_level", "bank", "closed"]].values.tolist()
 [[1, '左岸', False], [1, '右岸', False]]
 >>> round(float(outlines["length_m"].iloc[0]))  # 35 km of canal and the steps at junctions
-35310
+35307
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ Examples
 >>> result = audit_facilities(canal, markers, rules=rules)
 >>> result.boundary_gaps[["zone", "bank", "stake_from", "stake_to"]].values.tolist()
 [['一级保护区', '左岸', 'K116+000', 'K117+500']]
->>> result.damaged_markers["condition"].tolist()
-['损坏', '缺失', '损坏']
+>>> result.damaged_markers[["code", "condition"]].values.tolist()[:2]
+[['C3-1', '缺失'], ['L2Z-D1', '损坏']]
 """
 
 from __future__ import annotations

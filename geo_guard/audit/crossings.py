@@ -2,11 +2,11 @@
 zone, whether a warning sign (警示牌) stands there, and which facilities are missing.
 
 An *entry* is a place where the line crosses the outer boundary of the union of levels
-``<= L`` for a checked level ``L`` (一级, 二级): coming from either side, a road enters the
-zone there (HJ/T 433-2008 puts the road warning signs at the entry and exit points; State
-Council order 647 art. 41 at road junctions and bridge entrances). A line wholly inside a
-zone gets one row at its point nearest the canal. Kinds in ``sign_kinds`` (roads,
-bridges) need an intact 警示牌 within ``sign_radius_m`` of each entry.
+``<= L`` for a checked level ``L`` (一级, 二级): travelling either way, a road enters the
+zone there (State Council order 647 art. 41 asks for warning and limit signs at road
+junctions and bridge entrances of the zones). A line wholly inside a zone gets one row at
+a point on it. Kinds in ``sign_kinds`` (roads, bridges) need an intact 警示牌 within
+``sign_radius_m`` of each entry.
 
 Crossings of the 一级 zone or of the canal itself need the facilities of HJ 773-2015
 (防撞护栏, 事故导流槽, 应急池, as the rules require per kind): each is reported present,
@@ -93,7 +93,7 @@ def entry_points(lines: np.ndarray, unions: Mapping[int, shapely.Geometry],
         inside = np.flatnonzero(shapely.intersects(outer, lines))
         alone = np.setdiff1d(inside, table["line"].to_numpy())
         if len(alone):
-            # Wholly inside: one row where the line comes nearest to the zone's middle.
+            # Wholly inside: one row, at a point on the line.
             levels_in = [min(lv for lv in found if shapely.intersects(unions[lv], lines[i]))
                          for i in alone]
             points = shapely.point_on_surface(lines[alone])

@@ -14,7 +14,7 @@ Examples
 >>> result = audit_facilities(canal, gpd.read_file("data/boundaries/markers.geojson"),
 ...                           rules=rules)
 >>> result.findings["category"].value_counts().sort_index().to_dict()
-{'拐点无界标': 1, '标志损坏': 2, '标志缺失': 1, '界标间距超限': 1}
+{'拐点无界标': 1, '标志损坏': 2, '标志缺失': 2, '界标间距超限': 1}
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The audit's thresholds: one dataclass, read from the ``[audit]`` table of a TOML file.
 
-No national text gives a numeric spacing for boundary markers (HJ/T 433-2008 asks for them
-"at the boundary's turning points and where people pass"), so every number here is a
-working value that the local requirement replaces; ``data/boundaries/
+No national text gives a numeric spacing for boundary markers (HJ/T 433-2008 sets out the
+markers and signs, HJ 773-2015 the facilities, without distances), so every number here is
+a working value that the local requirement replaces; ``data/boundaries/
 audit_rules.example.toml`` ships them with a header that says so. The ``[audit]`` table may
-also sit in the zone rules file, whose ``[[rules]]`` the zones ignore it beside.
+also sit in the zone rules file: the zones read only its ``[[rules]]``.
 
 Examples
 --------
@@ -12,7 +12,7 @@ Examples
 ... [audit]
 ... marker_spacing_m = 300
 ... [audit.required_facilities]
-... 管线 = ["应急池"]
+... "管线" = ["应急池"]
 ... ''')
 >>> options.marker_spacing_m, options.required_for("管线"), options.required_for("道路")
 (300.0, ('应急池',), ('防撞护栏', '事故导流槽', '应急池'))

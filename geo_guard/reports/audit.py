@@ -71,7 +71,8 @@ def audit_summary(result: AuditResult) -> pd.DataFrame:
             counts.append(round(float(part[column].sum()), 1) if column else len(part))
         total = round(float(frame[column].sum()), 1) if column else len(frame)
         out.append([label, *counts, total])
-    return pd.DataFrame(out, columns=["检查项", *BANKS, "合计"])
+    # object columns: counts stay integers beside the lengths in metres
+    return pd.DataFrame(out, columns=["检查项", *BANKS, "合计"], dtype=object)
 
 
 def _category(result: AuditResult, category: str) -> pd.DataFrame:
