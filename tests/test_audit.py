@@ -603,3 +603,38 @@ def test_options_out_of_range_are_refused(straight_canal: Canal) -> None:
         audit_facilities(straight_canal, marker_frame(boundary_markers()),
                          rules=uniform_rules(), marker_spacing_m=0)
     assert AuditOptions().required_for("其他") == ("防撞护栏", "事故导流槽", "应急池")
+
+
+# ------------------------------------------------------------------------------- map
+def test_map_draws_the_audit_with_text_as_data(tmp_path: Path, sample_result: object) -> None:
+    from geo_guard.maps import add_audit, make_map, map_html
+    from geo_guard.maps.elements import map_state
+
+    from .test_map_injection import layer_specs, table_column
+
+    m = make_map(basemap="none")
+    added = add_audit(m, sample_result)
+    assert [layer.display_name for layer in added] == [
+        "界标间距超限", "拐点无界标", "穿越工程进入点（有问题）", "穿越工程进入点（无问题）",
+        "损坏缺失标志", "隔离网缺口"]
+    assert [h for h, _ in map_state(m).legend].count("标志及隔离防护设施") == 1
+    page = map_html(m)
+    assert "<script>alert(1)</script>" not in page  # only inside escaped JSON data
+    specs = layer_specs(page)
+    flagged = specs["穿越工程进入点（有问题）"]
+    names = set(table_column(flagged, "名称"))
+    assert "<script>alert(1)</script>路" in names and "示意大道" not in names
+    assert "{{7*7}}" in table_column(specs["损坏缺失标志"], "编号")
+    gap = specs["界标间距超限"]
+    assert table_column(gap, "起点桩号") == ["K116+000"] and gap["count"] == 1
+
+
+def test_map_command_takes_an_audit_geopackage(tmp_path: Path, sample_result: object) -> None:
+    from geo_guard.reports.audit import write_audit
+
+    write_audit(sample_result, tmp_path / "audit.gpkg")
+    code, out, err = run("map", "--audit", str(tmp_path / "audit.gpkg"), "--basemap", "none",
+                         "-o", str(tmp_path / "map.html"))
+    assert code == 0, err
+    assert "界标间距超限" in out and "隔离网缺口" in out
+    assert (tmp_path / "map.html").stat().st_size > 100_000

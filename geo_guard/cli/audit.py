@@ -24,9 +24,9 @@ from geo_guard.io.vector import ENGINES, read_vector
               help="Canal centerline (总干渠中心线) for stakes and banks; builds the zones with "
               "the zone rules of --rules when --zones is not given.")
 @click.option("--markers", "markers_path", required=True, type=click.Path(path_type=Path),
-              help="Markers (标志): points or a CSV/XLSX with coordinates; 类型/kind (界标, 警示牌, "
-              "宣传牌; 界桩, 标志牌 … understood), 状况/condition (完好, 损坏, 缺失; empty = 完好), "
-              "编号, 照片.")
+              help="Markers (标志): points or a CSV/XLSX with coordinates; 类型/kind "
+              "(界标, 警示牌, 宣传牌; 界桩, 标志牌 … understood), 状况/condition (完好, 损坏, "
+              "缺失; empty = 完好), 编号, 照片.")
 @click.option("--crossings", "crossings_path", type=click.Path(path_type=Path), default=None,
               help="Linear works crossing the zones (穿越工程): lines with 名称, 类型 (道路, 桥梁, "
               "管线, 铁路) and 防撞护栏 / 事故导流槽 / 应急池 as 有/无 (empty = unknown), or an "
