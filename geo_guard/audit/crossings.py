@@ -1,5 +1,6 @@
 """Linear works crossing the zones (穿越保护区的道路、桥梁、管线、铁路): where each enters a
-zone, whether a warning sign (警示牌) stands there, and which facilities are missing.
+zone, whether a warning sign (警示牌) stands there, which facilities are missing, and the
+audit's tables of them.
 
 An *entry* is a place where the line crosses the outer boundary of the union of levels
 ``<= L`` for a checked level ``L`` (一级, 二级): travelling either way, a road enters the
@@ -26,17 +27,23 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo_guard.audit.boundaries import LineIndex
+from geo_guard.audit.inputs import prepare_crossings
+from geo_guard.audit.place import place_points
 from geo_guard.audit.rules import AuditOptions
-from geo_guard.audit.vocabulary import ABSENT, FACILITIES, PRESENT, UNKNOWN
+from geo_guard.audit.vocabulary import ABSENT, FACILITIES, NO, PRESENT, UNKNOWN, YES
+from geo_guard.canal import Canal
 from geo_guard.settings import FIRST_LEVEL, ZONE_NAMES
 
-__all__ = ["NOT_REQUIRED", "entry_points", "facility_findings", "sign_distances"]
+__all__ = ["NOT_REQUIRED", "crossing_tables", "empty_entries", "entry_points",
+           "facility_findings", "sign_distances"]
 
 NOT_REQUIRED = "不要求"
 WHOLLY_INSIDE = "全线在保护区内"
@@ -189,3 +196,129 @@ def crosses_first_zone(lines: np.ndarray, unions: Mapping[int, shapely.Geometry]
     if FIRST_LEVEL in unions:
         hit |= shapely.intersects(unions[FIRST_LEVEL], lines)
     return np.asarray(hit, dtype=bool)
+
+
+_ENTRY_COLUMNS = ["crossing_id", "name", "kind", "input_row", "entry", "zone", "zone_level",
+                  "bank", "chainage_m", "stake", "sign", "sign_distance_m",
+                  "crosses_first_zone", *[key for key, _ in FACILITIES], "missing", "unknown",
+                  "findings"]
+
+
+def empty_entries(canal: Canal) -> gpd.GeoDataFrame:
+    """The entries table when no crossings are given: its columns, no rows."""
+    return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in _ENTRY_COLUMNS},
+                            geometry=gpd.GeoSeries([], crs=canal.metric_crs),
+                            crs=canal.metric_crs)
+
+
+def crossing_tables(crossings: gpd.GeoDataFrame, crs: Any, canal: Canal,
+                    unions: dict[int, Any], signs: np.ndarray, admin: Any,
+                    options: AuditOptions) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The crossings' entries (one row per place a line enters a checked zone) and the list
+    of every input crossing, both in the canal's metric CRS.
+
+    Parameters
+    ----------
+    crossings : GeoDataFrame
+        As read (see :func:`geo_guard.audit.inputs.prepare_crossings`).
+    crs : optional
+        The crossings' CRS when the file has none or a wrong one.
+    canal : Canal
+    unions : dict
+        From :func:`geo_guard.audit.boundaries.level_unions`.
+    signs : ndarray of Point
+        Intact warning signs.
+    admin : GeoDataFrame, optional
+    options : AuditOptions
+
+    Returns
+    -------
+    (GeoDataFrame, GeoDataFrame)
+        Entries (points) and crossings (lines).
+    """
+    table = prepare_crossings(crossings, canal.metric_crs, crs=crs)
+    ok = np.flatnonzero((table["status"] == "ok").to_numpy())
+    lines = np.asarray(table.geometry.values, dtype=object)[ok]
+    entries = entry_points(lines, unions, options.crossing_levels)
+    checked = np.zeros(len(table), dtype=bool)
+    checked[ok] = crosses_first_zone(lines, unions, canal.line)
+    facilities = facility_findings(table, checked, options)
+    rows = ok[entries["line"].to_numpy(dtype=np.int64)]
+    points = entries["point"].to_numpy(dtype=object)
+    kinds = table["kind"].to_numpy(dtype=object)[rows]
+    needs_sign = np.isin(kinds, list(options.sign_kinds))
+    distance = sign_distances(points, signs)
+    sign = np.where(~needs_sign, NOT_REQUIRED,
+                    np.where(distance <= options.sign_radius_m, "有", "无"))
+    xy = shapely.get_coordinates(points) if len(points) else np.empty((0, 2))
+    where = place_points(canal, xy[:, 0], xy[:, 1], admin)
+    out = pd.DataFrame({
+        "crossing_id": [f"CX{r + 1:03d}" for r in rows],
+        "name": table["name"].to_numpy(dtype=object)[rows],
+        "kind": kinds,
+        "input_row": table["input_row"].to_numpy()[rows],
+        "entry": entries["entry"].to_numpy(dtype=object),
+        "zone": [ZONE_NAMES[int(v)] for v in entries["zone_level"]],
+        "zone_level": entries["zone_level"].to_numpy(dtype=np.int64),
+        "bank": where["bank"], "chainage_m": where["chainage_m"], "stake": where["stake"],
+        "sign": sign,
+        "sign_distance_m": np.where(np.isfinite(distance), distance, np.nan),
+        "crosses_first_zone": np.where(checked[rows], YES, NO),
+    })
+    for key in [k for k, _ in FACILITIES] + ["missing", "unknown"]:
+        out[key] = facilities[key].to_numpy(dtype=object)[rows]
+    for column in ("village", "township"):  # each inserted right after the stake
+        if column in where:
+            out.insert(out.columns.get_loc("stake") + 1, column, where[column])
+    out["findings"] = [_entry_finding(s, e, m, u, options) for s, e, m, u in
+                       zip(out["sign"], out["entry"], out["missing"], out["unknown"],
+                           strict=True)]
+    entry_frame = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(points, crs=canal.metric_crs),
+                                   crs=canal.metric_crs)
+    return entry_frame, _crossing_list(table, entries, rows, out, checked, facilities, unions,
+                                       lines, ok, options)
+
+
+def _entry_finding(sign: str, entry: str, missing: str, unknown: str,
+                   options: AuditOptions) -> str:
+    parts = []
+    if sign == "无":
+        parts.append(f"{entry}处 {options.sign_radius_m:g} m 内无完好警示牌")
+    if missing:
+        parts.append(f"缺{missing}")
+    if unknown:
+        parts.append(f"{unknown}情况不明（需核实）")
+    return "；".join(parts)
+
+
+def _crossing_list(table: gpd.GeoDataFrame, entries: pd.DataFrame, rows: np.ndarray,
+                   out: pd.DataFrame, checked: np.ndarray, facilities: pd.DataFrame,
+                   unions: dict[int, Any], lines: np.ndarray, ok: np.ndarray,
+                   options: AuditOptions) -> gpd.GeoDataFrame:
+    """Every input crossing: the zones it reaches, its entries and findings."""
+    n = len(table)
+    reached = np.full(n, "", dtype=object)
+    for level in sorted(options.crossing_levels, reverse=True):
+        if level in unions:
+            hit = ok[shapely.intersects(unions[level], lines)]
+            reached[hit] = ZONE_NAMES[level]
+    entries_n = np.bincount(rows, minlength=n)
+    unsigned = np.bincount(rows[out["sign"].to_numpy() == "无"], minlength=n)
+    listing = table.copy()
+    listing["zone"] = np.where(reached == "", "不进入检查的保护区", reached)
+    listing["crosses_first_zone"] = np.where(checked, YES, NO)
+    listing["entries"] = entries_n
+    listing["entries_without_sign"] = unsigned
+    listing["missing"], listing["unknown"] = facilities["missing"], facilities["unknown"]
+    findings = [
+        "；".join(filter(None, (
+            f"{k} 处进入点无完好警示牌" if k else "",
+            f"缺{m}" if m else "",
+            f"{u}情况不明（需核实）" if u else "",
+            "不进入一级、二级保护区，不检查" if st == "ok" and not r else "")))
+        for k, m, u, st, r in zip(unsigned.tolist(), facilities["missing"].tolist(),
+                                  facilities["unknown"].tolist(), table["status"].tolist(),
+                                  reached.tolist(), strict=True)]
+    listing["findings"] = findings
+    columns = [c for c in listing.columns if c not in ("status", "reason", "geometry")]
+    return listing[[*columns, "status", "reason", "geometry"]]

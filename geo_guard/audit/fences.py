@@ -20,13 +20,22 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
+from geo_guard.audit.inputs import prepare_fences
+from geo_guard.audit.place import place_points
+from geo_guard.audit.rules import AuditOptions
+from geo_guard.audit.vocabulary import INTACT, NO, YES
+from geo_guard.canal import Canal
 from geo_guard.canal.geometry import ARC_SEGMENTS
+from geo_guard.settings import MANAGEMENT_LEVEL
 
-__all__ = ["fence_gaps"]
+__all__ = ["fence_gaps", "fence_table"]
 
 
 def fence_gaps(edges: gpd.GeoDataFrame, intact: np.ndarray, broken: np.ndarray, *,
@@ -73,3 +82,38 @@ def fence_gaps(edges: gpd.GeoDataFrame, intact: np.ndarray, broken: np.ndarray, 
     frame = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(parts, crs=edges.crs), crs=edges.crs)
     return frame.iloc[order].reset_index(drop=True) if len(frame) else frame
 
+
+def fence_table(fences: gpd.GeoDataFrame, crs: Any, outlines: gpd.GeoDataFrame,
+                canal: Canal, admin: Any, options: AuditOptions) -> gpd.GeoDataFrame:
+    """The unfenced stretches of the management edge (``outlines`` of level 0) with
+    ``gap_id``, stakes, township/village and ``damaged_fence`` (是/否), metric CRS."""
+    table = prepare_fences(fences, canal.metric_crs, crs=crs)
+    ok = (table["status"] == "ok").to_numpy()
+    condition = table["condition"].to_numpy(dtype=object)
+    geoms = np.asarray(table.geometry.values, dtype=object)
+    edges = outlines[outlines["zone_level"] == MANAGEMENT_LEVEL].reset_index(drop=True)
+    gaps = fence_gaps(edges, geoms[ok & (condition == INTACT)],
+                      geoms[ok & (condition != INTACT)], buffer_m=options.fence_buffer_m,
+                      min_gap_m=options.min_fence_gap_m)
+    lines = np.asarray(gaps.geometry.values, dtype=object)
+    out = gaps.drop(columns="geometry")
+    out.insert(0, "gap_id", [f"GL{i + 1:03d}" for i in range(len(out))])
+    if len(out):
+        ends = np.vstack([shapely.get_coordinates(shapely.get_point(lines, 0)),
+                          shapely.get_coordinates(shapely.get_point(lines, -1))])
+        chainage = place_points(canal, ends[:, 0], ends[:, 1])["chainage_m"].reshape(2, -1)
+        out["chainage_from_m"], out["chainage_to_m"] = chainage.min(0), chainage.max(0)
+        out["stake_from"] = [canal.stake(c) for c in out["chainage_from_m"]]
+        out["stake_to"] = [canal.stake(c) for c in out["chainage_to_m"]]
+        if admin is not None:
+            middle = shapely.line_interpolate_point(lines, 0.5, normalized=True)
+            mid = place_points(canal, shapely.get_x(middle), shapely.get_y(middle), admin)
+            out["township"], out["village"] = mid.get("township"), mid.get("village")
+    else:
+        for column in ("chainage_from_m", "chainage_to_m"):
+            out[column] = pd.Series(dtype=float)
+        for column in ("stake_from", "stake_to"):
+            out[column] = pd.Series(dtype=object)
+    out["damaged_fence"] = np.where(out["damaged_fence"].astype(bool), YES, NO)
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(lines, crs=canal.metric_crs),
+                            crs=canal.metric_crs)

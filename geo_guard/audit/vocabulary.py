@@ -34,9 +34,11 @@ __all__ = [
     "FENCE_HEADERS",
     "MARKER_HEADERS",
     "MARKER_KINDS",
+    "NO",
     "NOTICE_BOARD",
     "SOURCE_TYPE",
     "WARNING_SIGN",
+    "YES",
     "crossing_kind",
     "facility_name",
     "facility_value",
@@ -48,6 +50,8 @@ __all__ = [
 
 #: The ledger's problem type for every audit finding (the seed's checklist item 二).
 SOURCE_TYPE = "标志及隔离防护设施"
+#: Yes/no cells of the audit's own tables.
+YES, NO = "是", "否"
 
 # ----------------------------------------------------------------------- markers
 BOUNDARY_MARKER = "界标"
