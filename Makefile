@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_classify.py
 	$(PY) bench/bench_corridor.py
 	$(PY) bench/bench_audit.py
+	$(PY) bench/bench_canal_join.py
 
 clean:
 	rm -rf out .pytest_cache

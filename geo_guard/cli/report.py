@@ -10,7 +10,13 @@ import click
 from rich.table import Table
 
 from geo_guard._errors import OptionError
-from geo_guard.cli.common import CRS_HELP, console, load_canal
+from geo_guard.cli.common import (
+    CRS_HELP,
+    console,
+    load_canal,
+    plain,
+    refuse_overwriting_inputs,
+)
 from geo_guard.io.vector import read_vector
 from geo_guard.zones.rules import load_rules
 
@@ -87,12 +93,18 @@ def weekly(ledger: str, as_of: str | None, unit: str | None, canal_path: Path | 
           --rules data/boundaries/zone_rules.example.toml -o out/周报
     """
     from geo_guard.reports.digest import report_week, weekly_digest
-    from geo_guard.reports.weekly_report import write_weekly_files
+    from geo_guard.reports.weekly_report import WEEKLY_FILES, write_weekly_files
 
     if rules_path and not canal_path:
         raise OptionError("--rules needs --canal (the zones are built from the centerline)")
     if rules_path and zones_path:
         raise OptionError("give --rules or --zones, not both")
+    ledger_file = None if "://" in ledger else Path(ledger)  # not a postgresql:// URL
+    refuse_overwriting_inputs(
+        {f"{name} in -o,": output / name for name in WEEKLY_FILES},
+        {"LEDGER": ledger_file, "--canal": canal_path, "--rules": rules_path,
+         "--zones": zones_path},
+    )
     week = report_week(_as_of(as_of))
     led = _open_ledger(ledger)  # first: a wrong ledger is reported before any slow work
     canal = load_canal(canal_path, canal_crs, None, False, None, "pyogrio") if canal_path else None
@@ -116,8 +128,8 @@ def weekly(ledger: str, as_of: str | None, unit: str | None, canal_path: Path | 
         digest.problems, digest.new, digest.rectified, digest.closed, digest.overdue,
         digest.due_soon)))
     console.print(table)
-    console.print(f"written to [bold]{paths[0].parent.resolve()}[/]: "
-                  + ", ".join(p.name for p in paths))
+    console.print(plain("written to ", (str(paths[0].parent.resolve()), "bold"),
+                        ": " + ", ".join(p.name for p in paths)))
 
 
 @report_command.command("forms")
@@ -136,5 +148,5 @@ def forms(output: Path) -> None:
     from geo_guard.reports.forms import write_blank_forms
 
     paths = write_blank_forms(output)
-    console.print(f"written to [bold]{paths[0].parent.resolve()}[/]: "
-                  + ", ".join(p.name for p in paths))
+    console.print(plain("written to ", (str(paths[0].parent.resolve()), "bold"),
+                        ": " + ", ".join(p.name for p in paths)))
