@@ -206,3 +206,23 @@ def test_the_same_commands_on_postgis(postgres_cluster, tmp_path: Path) -> None:
     ok("ledger", "export", url, "-o", str(tmp_path / "pg.xlsx"))
     assert openpyxl.load_workbook(tmp_path / "pg.xlsx").active.max_row > 50
     assert "already holds a ledger" in one_error("ledger", "init", url)
+
+
+def test_audit_findings_go_into_the_ledger(tmp_path: Path) -> None:
+    """`geo-guard audit --to-ledger` registers every finding; a second run only repeats."""
+    ledger = str(tmp_path / "台账.gpkg")
+    ok("ledger", "init", ledger)
+    args = ("audit", "--canal", CANAL, "--rules", RULES,
+            "--markers", str(SAMPLE / "markers.geojson"),
+            "--crossings", str(SAMPLE / "crossings.geojson"), "--to-ledger", ledger)
+    out = ok(*args, "-o", str(tmp_path / "audit.gpkg"))
+    findings = gpd.read_file(tmp_path / "audit.gpkg", layer="findings")
+    problems = open_ledger(ledger).problems()
+    assert len(findings) > 0 and len(problems) == len(findings)
+    assert set(problems["source_type"]) == {"标志及隔离防护设施"}
+    assert f"{len(findings)} findings into the ledger" in out
+    again = ok(*args, "-o", str(tmp_path / "audit2.gpkg"))
+    assert f"0 new problems (待交办), {len(findings)} repeat findings" in again
+    assert len(open_ledger(ledger).problems()) == len(findings)
+    assert "no ledger there" in one_error(*args[:-1], str(tmp_path / "none.gpkg"), "-o",
+                                          str(tmp_path / "audit3.gpkg"))

@@ -69,25 +69,34 @@ def _metric_xy(frames: list[pd.DataFrame]) -> list[tuple[np.ndarray, np.ndarray]
     return out
 
 
-def _types(frame: pd.DataFrame) -> np.ndarray:
-    return frame["source_type"].astype(object).where(frame["source_type"].notna(), "").astype(
-        str).to_numpy()
+def _keys(frame: pd.DataFrame, on: tuple[str, ...]) -> np.ndarray:
+    """One text per row joining the ``on`` columns (missing as ""): equal keys may repeat."""
+    parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str).to_numpy()
+             for c in on]
+    if len(parts) == 1:
+        return parts[0]
+    return np.array(["\x1f".join(values) for values in zip(*parts, strict=True)], dtype=object)
 
 
 def match_findings(
-    new: pd.DataFrame, existing: pd.DataFrame, *, radius_m: float = DEDUP_RADIUS_M
+    new: pd.DataFrame, existing: pd.DataFrame, *, radius_m: float = DEDUP_RADIUS_M,
+    on: tuple[str, ...] = ("source_type",),
 ) -> pd.DataFrame:
     """Match each new finding to an open problem or an earlier finding of the same batch.
 
     Parameters
     ----------
     new : DataFrame
-        Findings in order, with WGS84 ``lon``, ``lat`` and ``source_type``.
+        Findings in order, with WGS84 ``lon``, ``lat`` and the ``on`` columns.
     existing : DataFrame
         Open problems with the same columns.
     radius_m : float
         A finding within this distance (metres) of a problem of its type repeats it;
         0 turns matching off.
+    on : tuple of str
+        What "the same problem" must share besides the place: the type by default;
+        audit findings add their ``name`` (a missing sign and a missing barrier at one
+        road are two problems).
 
     Returns
     -------
@@ -104,10 +113,10 @@ def match_findings(
     if n and radius_m > 0:
         (nx, ny), (ex, ey) = _metric_xy([new, existing])
         new_pts = shapely.points(nx, ny)
-        new_types = _types(new)
+        new_types = _keys(new, on)
         if len(existing):
             j, d = _nearest_same_type(new_pts, new_types, shapely.points(ex, ey),
-                                      _types(existing), radius_m)
+                                      _keys(existing, on), radius_m)
             hit = j >= 0
             out_existing[hit], distance[hit] = j[hit], d[hit]
         _match_within_batch(new_pts, new_types, out_existing < 0, radius_m, out_earlier,

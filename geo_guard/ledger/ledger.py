@@ -309,7 +309,8 @@ class Ledger:
 
     # ------------------------------------------------------------------ writing
     def register(self, findings: pd.DataFrame, *, dedup_m: float = DEDUP_RADIUS_M,
-                 by: str | None = None, at: dt.datetime | None = None) -> pd.DataFrame:
+                 dedup_on: tuple[str, ...] = ("source_type",), by: str | None = None,
+                 at: dt.datetime | None = None) -> pd.DataFrame:
         """Register findings as new problems (待交办), or as repeat findings of open ones.
 
         Parameters
@@ -325,6 +326,10 @@ class Ledger:
             A finding within this many metres of an open (not 已销号) problem of the same
             ``source_type`` is recorded on it as 重复发现, not as a new problem; so is one
             near an earlier finding of the same batch. 0 turns this off.
+        dedup_on : tuple of str
+            The fields a repeat shares with the problem besides the place (default the
+            type; e.g. ``("source_type", "name")`` for audit findings, where one road
+            may lack a sign and a barrier: two problems).
         by : str, optional
             Who registers (default: the login name).
         at : datetime, optional
@@ -342,13 +347,19 @@ class Ledger:
             Missing or out-of-range lon/lat, an unknown origin, an unreadable date.
         """
         rows = finding_rows(findings)
+        unknown = [c for c in dedup_on if c not in FINDING_FIELDS]
+        if unknown:
+            raise OptionError(f"dedup_on {unknown}: repeats are matched on problem fields "
+                              f"({', '.join(FINDING_FIELDS)})")
         at, by = at or now(), by if by is not None else login_name()
+        keys = ", ".join(quoted(c) for c in dict.fromkeys(("problem_id", "lon", "lat",
+                                                            *dedup_on)))
         with self._store.write() as conn:
             tx = WriteBatch(self._store, conn, at, by)
             open_ = pd.read_sql(sa.text(
-                "SELECT problem_id, lon, lat, source_type FROM problems "
-                f"WHERE status <> '{CLOSED}' ORDER BY problem_id"), conn)
-            match = match_findings(rows, open_, radius_m=dedup_m)
+                f"SELECT {keys} FROM problems WHERE status <> '{CLOSED}' ORDER BY problem_id"),
+                conn)
+            match = match_findings(rows, open_, radius_m=dedup_m, on=tuple(dedup_on))
             ids = np.full(len(rows), -1, dtype=np.int64)
             first = tx.next_problem_id()
             new = np.flatnonzero((match["existing"] < 0) & (match["earlier"] < 0))
