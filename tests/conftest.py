@@ -68,6 +68,27 @@ def bent_canal() -> Canal:
 
 
 @pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL + PostGIS cluster (temp folder, Unix socket), or a skip."""
+    from ._pg import PostgresUnavailable, start_cluster
+
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as err:
+        pytest.skip(f"PostgreSQL/PostGIS unavailable: {err}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def ledger_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new ledger goes: a GeoPackage file, then a fresh PostGIS database."""
+    if request.param == "gpkg":
+        return str(tmp_path / "ledger.gpkg")
+    return request.getfixturevalue("postgres_cluster").create_database()
+
+
+@pytest.fixture(scope="session")
 def dask_client():
     """A real dask.distributed cluster shared by the tests that need one: two worker
     processes with one thread each (skipped when the 'dask' extra is not installed)."""

@@ -8,11 +8,20 @@ keeping its file and row number) and writes the GeoParquet parts. (The package i
 called ``classify`` so that the function ``geo_guard.classify`` does not hide it.)
 """
 
-from geo_guard.classification.core import ZoneIndex, classify, summarise, zone_index
+from geo_guard.classification.core import (
+    CHINESE_HEADERS,
+    OUTPUT_COLUMNS,
+    ZoneIndex,
+    classify,
+    summarise,
+    zone_index,
+)
 from geo_guard.classification.dask import classify_dask, dask_client, summarise_parts
 from geo_guard.classification.partitioned import read_partitioned, write_partitioned
 
 __all__ = [
+    "CHINESE_HEADERS",
+    "OUTPUT_COLUMNS",
     "ZoneIndex",
     "classify",
     "classify_dask",

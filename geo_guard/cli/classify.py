@@ -10,7 +10,17 @@ import click
 from rich.table import Table
 
 from geo_guard._errors import OptionError
-from geo_guard.cli.common import CRS_HELP, TABLE_SUFFIXES, canal_options, console, load_canal
+from geo_guard.cli.common import (
+    CRS_HELP,
+    TABLE_SUFFIXES,
+    add_row,
+    canal_inputs,
+    canal_options,
+    console,
+    load_canal,
+    plain,
+    refuse_overwriting_inputs,
+)
 from geo_guard.io.vector import ENGINES, read_vector
 from geo_guard.zones.rules import load_rules
 
@@ -100,6 +110,11 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
         if sheet is not None:
             raise OptionError("--sheet: the dask engine reads Parquet and CSV files; export "
                               "the workbook as CSV")
+        refuse_overwriting_inputs(
+            {"-o": output},
+            {"INPUT": input_path, **canal_inputs(canal_path, rules_path), "--zones": zones_path,
+             "--admin": admin_path},
+        )
         rules = load_rules(rules_path) if zones_path is None else None
         canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
         zones_frame = read_vector(zones_path, engine=engine) if zones_path else None
@@ -121,6 +136,11 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
     if suffix not in OUTPUT_SUFFIXES:  # before the work, not after it
         raise OptionError(f"{output.name}: unknown output type '{suffix}'; use .csv, .xlsx, "
                           ".gpkg, .geojson, .shp or .parquet")
+    refuse_overwriting_inputs(
+        {"-o": output},
+        {"file INPUT": input_path, **canal_inputs(canal_path, rules_path), "--zones": zones_path,
+         "--admin": admin_path},
+    )
     rules = load_rules(rules_path) if zones_path is None else None
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     is_table = input_path.suffix.lower() in TABLE_SUFFIXES
@@ -138,7 +158,7 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path, crs: str | No
     write_classified(result, output, headers=headers, keep_geometry=not is_table,
                      engine=engine, summary=summary)
     _print_classify_summary(result, summary)
-    console.print(f"{len(result)} rows written to [bold]{output}[/]")
+    console.print(plain(f"{len(result)} rows written to ", (str(output), "bold")))
 
 
 def _engines(compute: str, io: str) -> tuple[str, str]:
@@ -175,8 +195,8 @@ def _classify_on_dask(input_path: Path, output: Path, canal: Any, rules: Any, zo
         write_partitioned(lazy, output)
         summary = summarise_parts(output)
     _print_classify_summary(None, summary)
-    console.print(f"{summary['rows']:,} rows in {frame.npartitions} partition(s) written to "
-                  f"[bold]{output}[/]")
+    console.print(plain(f"{summary['rows']:,} rows in {frame.npartitions} partition(s) "
+                        "written to ", (str(output), "bold")))
 
 
 def _print_classify_summary(result: Any, summary: dict[str, Any]) -> None:
@@ -185,19 +205,19 @@ def _print_classify_summary(result: Any, summary: dict[str, Any]) -> None:
     table.add_column("保护区 zone")
     table.add_column("点位 rows", justify="right")
     for row in summary["zone"].itertuples(index=False):
-        table.add_row(str(row.zone_level), str(row.zone), str(row.rows))
+        add_row(table, row.zone_level, row.zone, row.rows)
     console.print(table)
     table = Table(title="按类型 Rows per source type")
     table.add_column("风险源类型 source type")
     table.add_column("点位 rows", justify="right")
     for row in summary["source_type"].itertuples(index=False):
-        table.add_row(str(row.source_type), str(row.rows))
+        add_row(table, row.source_type, row.rows)
     console.print(table)
     invalid = summary["invalid"]
     count = summary.get("invalid_rows", len(invalid))  # the dask engine lists a few
     if count:
         console.print(f"[yellow]{count} invalid row(s) 无效行[/] (kept, with the reason):")
         for row in invalid.head(10).itertuples(index=False):
-            console.print(f"  row {row.row}: {row.reason}", markup=False)
+            console.print(plain(f"  row {row.row}: {row.reason}"))
         if count > 10:
             console.print(f"  … and {count - 10} more")

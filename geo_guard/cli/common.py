@@ -1,20 +1,25 @@
-"""What every command shares: the consoles, the error line, the canal options and loading.
+"""What every command shares: the consoles, the error line, the canal options and loading,
+and the refusal to write over an input.
 
 A user's mistake raises a GeoGuardError; :class:`GeoGuardGroup` prints it as one
-``error:`` line and exits with status 2.
+``error:`` line and exits with status 2. Text from the user (file names, headers, cells)
+is printed as typed: see :func:`plain`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
-from geo_guard._errors import GeoGuardError
+from geo_guard._errors import GeoGuardError, OptionError, one_line
 from geo_guard.canal.model import Canal
 from geo_guard.io.vector import ENGINES, read_vector
 
@@ -27,16 +32,130 @@ IO_ENGINE_FLAGS = ("--io-engine", "--engine")
 
 CRS_HELP = "wgs84, cgcs2000, gcj02 (AMap/高德), bd09 (Baidu/百度) or an EPSG code such as EPSG:4547"
 
+#: The files a Shapefile is made of: writing one writes them all.
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def refuse_overwriting_inputs(
+    outputs: Mapping[str, Path | None], inputs: Mapping[str, Path | None]
+) -> None:
+    """Stop, before any work, when a file the command writes is one of its inputs.
+
+    Paths are compared resolved (``./a/../a/x.csv``, relative or absolute, symlinks) and,
+    for files that exist, as files (hard links, case-insensitive disks). A Shapefile
+    counts with its ``.shx``/``.dbf``/``.prj``/``.cpg``.
+
+    Parameters
+    ----------
+    outputs : mapping of str to Path or None
+        What the command writes, named for the message: ``{"-o": path, "the workbook
+        beside -o,": path}``; ``None`` for a file not written this time.
+    inputs : mapping of str to Path or None
+        Option name (``--canal``) to the path given; ``None`` for options not given.
+
+    Raises
+    ------
+    OptionError
+        Names the output and the input it would overwrite.
+
+    Examples
+    --------
+    >>> canal = Path("data/boundaries/canal.geojson")
+    >>> refuse_overwriting_inputs({"-o": tmp / "zones.gpkg"}, {"--canal": canal})
+    >>> try:
+    ...     refuse_overwriting_inputs({"-o": Path("data/../data/boundaries/canal.geojson")},
+    ...                               {"--canal": canal, "--clip": None})
+    ... except OptionError as err:
+    ...     print(str(err).split(":")[0])
+    -o data/../data/boundaries/canal.geojson is the input --canal (data/boundaries/canal.geojson)
+    """
+    given = {option: path for option, path in inputs.items() if path is not None}
+    for label, output in outputs.items():
+        if output is None:
+            continue
+        for option, path in given.items():
+            if any(_same_file(o, i) for o in _file_parts(output) for i in _file_parts(path)):
+                raise OptionError(
+                    f"{label} {output} is the input {option} ({path}): writing it would "
+                    "destroy the input; choose another output name"
+                )
+
+
+def _file_parts(path: Path) -> list[Path]:
+    path = Path(path)
+    if path.suffix.lower() == ".shp":
+        return [path.with_suffix(suffix) for suffix in _SHAPEFILE_PARTS]
+    return [path]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return False
+
+
+def plain(*parts: str | tuple[str, str]) -> Text:
+    """A line whose text prints as typed: rich markup (``[/]``, ``[[rules]]``) and emoji
+    codes (``:x:``) in file names, headers or cells are not interpreted.
+
+    Parts are plain strings or ``(text, style)`` pairs.
+
+    Examples
+    --------
+    >>> plain(("error:", "bold red"), " no [[rules]] :x:").plain
+    'error: no [[rules]] :x:'
+    """
+    return Text.assemble(*parts)
+
+
+def add_row(table: Table, *cells: object) -> None:
+    """A table row of literal text (see :func:`plain`)."""
+    table.add_row(*(Text(str(cell)) for cell in cells))
+
+
+#: click >= 8.2 raises this (a UsageError holding the help) for a bare ``geo-guard``.
+_NO_ARGS_IS_HELP: type[Exception] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {})
+)
+
 
 class GeoGuardGroup(click.Group):
-    """Turns GeoGuardError into one line on stderr and exit status 2."""
+    """Turns GeoGuardError and click's usage errors (unknown option, missing value ...)
+    into one line on stderr starting ``error:``, and exit status 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        try:
+            return super().main(*args, **{**kwargs, "standalone_mode": False})
+        except _NO_ARGS_IS_HELP as err:
+            err.show()  # type: ignore[attr-defined]  # no command given: click's help
+            raise SystemExit(err.exit_code) from None  # type: ignore[attr-defined]
+        except click.UsageError as err:
+            where = err.ctx.command_path if err.ctx is not None else "geo-guard"
+            print_error(f"{one_line(err.format_message())} (see {where} --help)")
+            raise SystemExit(err.exit_code) from None
+        except click.ClickException as err:
+            err.show()
+            raise SystemExit(err.exit_code) from None
+        except click.Abort:
+            err_console.print("Aborted!", highlight=False)
+            raise SystemExit(1) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GeoGuardError as err:
-            err_console.print(f"[bold red]error:[/] {err}", markup=True, soft_wrap=True)
+            print_error(str(err))
             raise SystemExit(2) from None
+
+
+def print_error(message: str) -> None:
+    """The one ``error:`` line on stderr, never wrapped, the message as typed."""
+    err_console.print(plain(("error:", "bold red"), f" {message}"), soft_wrap=True)
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
@@ -159,6 +278,12 @@ def load_canal(
     )
 
 
+def canal_inputs(canal_path: Path | None, rules_path: Path | None) -> dict[str, Path | None]:
+    """The canal options' input files (for :func:`refuse_overwriting_inputs`)."""
+    meta = click.get_current_context().meta
+    return {"--canal": canal_path, "--rules": rules_path, "--calibration": meta.get("calibration")}
+
+
 def remember_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Keep an option that is not passed to the command for load_canal()."""
     ctx.meta[param.name] = value
@@ -183,5 +308,9 @@ def gpkg_has_layer(path: Path | None, layer: str) -> bool:
     if path is None or path.suffix.lower() != ".gpkg" or not path.is_file():
         return False
     import pyogrio
+    import pyogrio.errors
 
-    return layer in {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+    try:
+        return layer in {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+    except pyogrio.errors.DataSourceError:  # not a GeoPackage: reading it says why
+        return False

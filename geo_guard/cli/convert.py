@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from geo_guard._errors import OptionError
-from geo_guard.cli.common import CRS_HELP, console
+from geo_guard.cli.common import CRS_HELP, console, plain, refuse_overwriting_inputs
 from geo_guard.crs import parse_crs
 from geo_guard.io.convert import convert_table, target_columns
 from geo_guard.io.tables import read_table
@@ -47,6 +47,7 @@ def convert(input_path: Path, from_crs: str, to_crs: str, lon_col: str | None,
     """
     if output.suffix.lower() not in {".csv", ".xlsx"}:
         raise OptionError(f"{output.name}: convert writes .csv or .xlsx")
+    refuse_overwriting_inputs({"-o": output}, {"file INPUT": input_path})
     source, target = parse_crs(from_crs), parse_crs(to_crs)
     sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
     table = read_table(input_path, sheet=sheet_arg, encoding=encoding)
@@ -60,6 +61,6 @@ def convert(input_path: Path, from_crs: str, to_crs: str, lon_col: str | None,
         result = result.rename(columns={x_name: f"{first}({tag})", y_name: f"{second}({tag})",
                                         "status": HEADERS["status"], "reason": HEADERS["reason"]})
     write_table(result, output)
-    console.print(f"{len(result)} rows written to {output}"
-                  + (f"; {invalid} could not be read (status invalid, with the reason)"
-                     if invalid else ""), markup=False)
+    console.print(plain(f"{len(result)} rows written to {output}"
+                        + (f"; {invalid} could not be read (status invalid, with the reason)"
+                           if invalid else "")))

@@ -9,7 +9,16 @@ import click
 from rich.table import Table
 
 from geo_guard._errors import OptionError
-from geo_guard.cli.common import CRS_HELP, canal_options, console, load_canal
+from geo_guard.cli.common import (
+    CRS_HELP,
+    add_row,
+    canal_inputs,
+    canal_options,
+    console,
+    load_canal,
+    plain,
+    refuse_overwriting_inputs,
+)
 from geo_guard.io.vector import read_vector
 from geo_guard.zones.rules import load_rules
 
@@ -77,6 +86,11 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
 
     if output.suffix.lower() != ".gpkg":
         raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
+    refuse_overwriting_inputs(
+        {"-o": output, "the workbook beside -o,": output.with_suffix(".xlsx")},
+        {**canal_inputs(canal_path, rules_path), "--forest": forest_path,
+         "--exclude": exclude_path, "--admin": admin_path},
+    )
     rules = load_rules(rules_path)
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     forest = read_vector(forest_path, engine=engine)
@@ -102,7 +116,7 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
     sources.update({k: str(v) for k, v in (("排除", exclude_path), ("行政区", admin_path)) if v})
     gpkg, workbook = write_corridor(result, output, engine=engine, sources=sources)
     _print_corridor_summary(result)
-    console.print(f"written to [bold]{gpkg}[/] and [bold]{workbook}[/]")
+    console.print(plain("written to ", (str(gpkg), "bold"), " and ", (str(workbook), "bold")))
 
 
 def _print_corridor_summary(result: Any) -> None:
@@ -112,7 +126,7 @@ def _print_corridor_summary(result: Any) -> None:
     for header in ("岸别", "林带", "林地", "覆盖率", "断档", "断档长度", "待造林", "提质改造"):
         table.add_column(header, justify="left" if header == "岸别" else "right")
     for row in bank_totals(result).itertuples(index=False):
-        table.add_row(row.bank, f"{row.belt_m2 / 1e4:.2f}", f"{row.forest_m2 / 1e4:.2f}",
+        add_row(table, row.bank, f"{row.belt_m2 / 1e4:.2f}", f"{row.forest_m2 / 1e4:.2f}",
                       f"{row.coverage:.1%}", str(row.gaps),
                       f"{row.gap_m:,.0f} m ({row.gap_share:.1%})", f"{row.uncovered_m2 / 1e4:.2f}",
                       f"{row.weak_stands} 处 {row.weak_m2 / 1e4:.2f}")
@@ -123,12 +137,12 @@ def _print_corridor_summary(result: Any) -> None:
         for header in ("编号", "岸别", "起点桩号", "终点桩号", "长度 m", "未覆盖 m²", "覆盖率"):
             table.add_column(header, justify="right")
         for gap in gaps.head(15).itertuples(index=False):
-            table.add_row(gap.gap_id, gap.bank, gap.stake_from, gap.stake_to,
+            add_row(table, gap.gap_id, gap.bank, gap.stake_from, gap.stake_to,
                           f"{gap.length_m:,.0f}", f"{gap.uncovered_m2:,.0f}",
                           f"{gap.mean_coverage:.0%}")
         console.print(table)
         if len(gaps) > 15:
             console.print(f"  … and {len(gaps) - 15} more gaps in the workbook")
     if result.repaired:
-        console.print(f"[yellow]note:[/] {len(result.repaired)} invalid forest polygon(s) "
-                      f"repaired: {', '.join(result.repaired[:10])}", markup=True)
+        console.print(plain(("note:", "yellow"), f" {len(result.repaired)} invalid forest "
+                            f"polygon(s) repaired: {', '.join(map(str, result.repaired[:10]))}"))

@@ -7,16 +7,21 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from geo_guard._errors import OptionError
 from geo_guard.canal.model import Canal
 from geo_guard.cli.common import (
     CRS_HELP,
     IO_ENGINE_FLAGS,
+    add_row,
+    canal_inputs,
     console,
     gpkg_has_layer,
     load_canal,
+    plain,
     read_any,
+    refuse_overwriting_inputs,
     remember_option,
 )
 from geo_guard.io.vector import ENGINES, read_vector
@@ -43,6 +48,10 @@ from geo_guard.zones.rules import load_rules
               "layer is drawn too) or any lines/polygons.")
 @click.option("--weak-stands", "weak_path", type=click.Path(path_type=Path), default=None,
               help="Weak stands (林分质量差地块, 保存率/郁闭度 low): any polygons.")
+@click.option("--audit", "audit_path", type=click.Path(path_type=Path), default=None,
+              help="Audit of markers, fences and crossings (标志及隔离防护设施): a `geo-guard "
+              "audit` .gpkg (boundary gaps, bare turning points, crossings' entries, damaged "
+              "markers, fence gaps).")
 @click.option("--forest", "forest_path", type=click.Path(path_type=Path), default=None,
               help="Forest patches of the corridor (生态廊道林地).")
 @click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
@@ -75,15 +84,16 @@ from geo_guard.zones.rules import load_rules
               help="Output .html (a folder with --split-by).")
 def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Path | None,
                 sources_path: Path | None, sources_crs: str | None, gaps_path: Path | None,
-                weak_path: Path | None, forest_path: Path | None, admin_path: Path | None,
-                basemap: str, tianditu_key: str | None, title: str | None,
+                weak_path: Path | None, audit_path: Path | None, forest_path: Path | None,
+                admin_path: Path | None, basemap: str, tianditu_key: str | None, title: str | None,
                 split_by: str | None, cdn: bool, canal_crs: str | None, reverse: bool,
                 chainage_start: float | None, engine: str, output: Path) -> None:
     """Interactive HTML map (交互地图) for analysts and field inspectors.
 
     Layers: canal with stakes and flow direction, management area and zones (图例 in
     Chinese), risk sources coloured by zone and shaped by type (popup with every
-    attribute), corridor gaps and weak stands, forest, admin boundaries. Controls: layer
+    attribute), corridor gaps and weak stands, the audit of markers, fences and crossings,
+    forest, admin boundaries. Controls: layer
     switcher, full screen, measure (m, km, 亩), locate-me, mini-map, search by name or
     stake (K12+300). The file works offline from file:// (tiles aside).
 
@@ -99,9 +109,11 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
     from geo_guard.maps.split import split_maps
 
     if not any((canal_path, zones_path, sources_path, gaps_path, weak_path, forest_path,
-                admin_path)):
+                admin_path, audit_path)):
         raise OptionError("nothing to draw: give --canal, --zones, --sources, --gaps, "
-                          "--weak-stands, --forest or --admin")
+                          "--weak-stands, --audit, --forest or --admin")
+    if split_by is not None and audit_path is not None:
+        raise OptionError("--audit is drawn on one map; leave out --split-by")
     if rules_path and not canal_path:
         raise OptionError("--rules needs --canal (the zones are built from the centerline)")
     if split_by is None and output.suffix.lower() not in (".html", ".htm"):
@@ -110,6 +122,14 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
         raise OptionError(f"{output}: with --split-by, -o is a folder, e.g. -o out/maps")
     if split_by is not None and sources_path is None:
         raise OptionError("--split-by needs --sources")
+    if split_by is not None and output.exists() and not output.is_dir():
+        raise OptionError(f"{output}: with --split-by, -o is a folder, and this is a file")
+    written = {"-o": output} if split_by is None else {
+        "-o": output, "the index page in -o,": output / "index.html"}
+    refuse_overwriting_inputs(written, {
+        **canal_inputs(canal_path, rules_path), "--zones": zones_path, "--sources": sources_path,
+        "--gaps": gaps_path, "--weak-stands": weak_path, "--forest": forest_path,
+        "--admin": admin_path})
     rules = load_rules(rules_path) if rules_path else None
     canal = (load_canal(canal_path, canal_crs, None, reverse, chainage_start, engine)
              if canal_path else None)
@@ -119,10 +139,10 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
     if sources_path is not None:
         sources = _map_sources(sources_path, engine, canal, rules, zones_frame, admin,
                                sources_crs)
-    gaps = read_any(gaps_path, engine, layer="gaps") if gaps_path else None
+    gaps = _read_shapes(gaps_path, engine, "gaps", "--gaps") if gaps_path else None
     if weak_path is None and gpkg_has_layer(gaps_path, "weak_stands"):
         weak_path = gaps_path  # a corridor GeoPackage holds both
-    weak = read_any(weak_path, engine, layer="weak_stands") if weak_path else None
+    weak = _read_shapes(weak_path, engine, "weak_stands", "--weak-stands") if weak_path else None
     forest = read_vector(forest_path, engine=engine) if forest_path else None
     layers = {"zones": zones_frame, "gaps": gaps, "weak_stands": weak,
               "forest": forest, "admin": admin}
@@ -131,13 +151,29 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
                                 basemap=basemap, tianditu_key=tianditu_key, offline=not cdn,
                                 **({"title": title} if title else {}), **layers)
         area = "乡镇" if split_by == "township" else "行政村"
-        console.print(f"{len(paths) - 1} area maps (按{area}分幅) written; "
-                      f"open [bold]{paths[-1].resolve()}[/]")
+        console.print(plain(f"{len(paths) - 1} area maps (按{area}分幅) written; open ",
+                            (str(paths[-1].resolve()), "bold")))
         return
+    audit = None
+    if audit_path is not None:
+        from geo_guard.maps.audit import read_audit_layers
+
+        audit = read_audit_layers(audit_path, engine=engine)
     m = maps.risk_map(canal, rules=rules, sources=sources, basemap=basemap,
-                      tianditu_key=tianditu_key, title=title, **layers)
+                      tianditu_key=tianditu_key, title=title, audit=audit, **layers)
     maps.save_map(m, output, offline=not cdn)
     _print_map_summary(m, output, cdn)
+
+
+def _read_shapes(path: Path, engine: str, layer: str, option: str) -> Any:
+    """Lines or polygons to draw: a table without geometry is refused with what to give."""
+    import geopandas as gpd
+
+    frame = read_any(path, engine, layer=layer)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise OptionError(f"{path.name} is a table without geometry; {option} takes the "
+                          "`geo-guard corridor` GeoPackage or any file of lines or polygons")
+    return frame
 
 
 def _map_sources(path: Path, engine: str, canal: Canal | None, rules: Any, zones: Any,
@@ -167,10 +203,11 @@ def _print_map_summary(m: Any, output: Path, cdn: bool) -> None:
     for child in m._children.values():
         spec_name = getattr(child, "display_name", None)
         if spec_name is not None:
-            table.add_row(spec_name, f"{child.feature_count:,}")
+            add_row(table, spec_name, f"{child.feature_count:,}")
     console.print(table)
     for note in state.notes:
-        console.print(f"[dim]{note}[/]", markup=True)
+        console.print(Text(str(note), style="dim"))
     size = output.stat().st_size / 2**20
     mode = "links Leaflet from CDNs (needs the network)" if cdn else "works offline"
-    console.print(f"map written to [bold]{output.resolve()}[/] ({size:.1f} MB, {mode})")
+    console.print(plain("map written to ", (str(output.resolve()), "bold"),
+                        f" ({size:.1f} MB, {mode})"))

@@ -7,10 +7,20 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from geo_guard._errors import OptionError
 from geo_guard.canal.model import Canal
-from geo_guard.cli.common import CRS_HELP, canal_options, console, load_canal
+from geo_guard.cli.common import (
+    CRS_HELP,
+    add_row,
+    canal_inputs,
+    canal_options,
+    console,
+    load_canal,
+    plain,
+    refuse_overwriting_inputs,
+)
 from geo_guard.io.kml import write_kml
 from geo_guard.io.vector import read_vector, write_vector, write_vector_layers
 from geo_guard.settings import ZONE_NAMES
@@ -67,9 +77,16 @@ def zones(
           --rules data/boundaries/zone_rules.example.toml \\
           --clip data/boundaries/study_area.geojson -o out/zones.gpkg
     """
-    if output.suffix.lower() not in ZONE_SUFFIXES:
+    suffix = output.suffix.lower()
+    if suffix not in ZONE_SUFFIXES:
         raise OptionError(f"{output.name}: zones are written as .gpkg, .geojson, .shp, .kml "
                           "or .kmz")
+    dissolved_path = output.with_name(f"{output.stem}_dissolved{output.suffix}")
+    beside = dissolved_path if suffix in {".geojson", ".json", ".shp"} else None
+    refuse_overwriting_inputs(
+        {"-o": output, "the _dissolved file beside -o,": beside},
+        {**canal_inputs(canal_path, rules_path), "--clip": clip_path},
+    )
     rules = load_rules(rules_path)
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     clip = read_vector(clip_path, engine=engine) if clip_path else None
@@ -77,7 +94,6 @@ def zones(
     pieces = build_zones(canal, rules, clip=clip, crs=out_crs, ends=ends)
     dissolved = dissolve_zones(pieces)
     centerline = canal.centerline(out_crs)
-    suffix = output.suffix.lower()
     if suffix == ".gpkg":
         write_vector_layers(
             {"zones": pieces, "zones_dissolved": dissolved, "centerline": centerline},
@@ -86,16 +102,14 @@ def zones(
         )
     elif suffix in {".geojson", ".json", ".shp"}:
         write_vector(pieces, output, engine=engine)
-        write_vector(
-            dissolved, output.with_name(f"{output.stem}_dissolved{output.suffix}"), engine=engine
-        )
+        write_vector(dissolved, dissolved_path, engine=engine)
     else:  # .kml / .kmz, checked before the work
         write_kml({"保护区": pieces, "总干渠中心线": centerline}, output,
                   title="南水北调中线总干渠 饮用水水源保护区")
     _print_zone_summary(pieces, canal)
     if rules.note:
-        console.print(f"[dim]{rules.note}[/]")
-    console.print(f"zones written to [bold]{output}[/]")
+        console.print(Text(rules.note, style="dim"))
+    console.print(plain("zones written to ", (str(output), "bold")))
 
 
 def _output_crs(value: str | None) -> Any:
@@ -127,9 +141,8 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
     )
     for level, row in areas.iterrows():
         values = [row.get(b, 0.0) for b in ("左岸", "右岸")]
-        table.add_row(
-            str(level), ZONE_NAMES[int(level)], *(f"{v:.3f}" for v in values), f"{sum(values):.3f}"
-        )
+        add_row(table, level, ZONE_NAMES[int(level)], *(f"{v:.3f}" for v in values),
+                f"{sum(values):.3f}")
     console.print(table)
     lengths = canal.segments.assign(length=canal.segments["end_m"] - canal.segments["start_m"])
     by_type = lengths.groupby("structure", sort=False)["length"].agg(["count", "sum"])
@@ -138,13 +151,13 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
     table.add_column("段数 segments", justify="right")
     table.add_column("长度 length (km)", justify="right")
     for structure, row in by_type.iterrows():
-        table.add_row(str(structure), str(int(row["count"])), f"{row['sum'] / 1000:.3f}")
-    table.add_row("合计 total", str(len(lengths)), f"{canal.length_m / 1000:.3f}")
+        add_row(table, structure, int(row["count"]), f"{row['sum'] / 1000:.3f}")
+    add_row(table, "合计 total", len(lengths), f"{canal.length_m / 1000:.3f}")
     console.print(table)
     start, end = canal.chainage_range
-    console.print(
+    console.print(plain(
         f"桩号 chainage {canal.stake(start)} – {canal.stake(end)}; "
         f"metric CRS EPSG:{canal.metric_crs.to_epsg()}"
-    )
+    ))
     for issue in canal.issues:
-        console.print(f"[yellow]note:[/] {issue}")
+        console.print(plain(("note:", "yellow"), f" {issue}"))

@@ -20,11 +20,10 @@ from typing import Any
 import pandas as pd
 
 from geo_guard._errors import OptionError
-from geo_guard.classification import summarise
+from geo_guard.classification import CHINESE_HEADERS, summarise
 from geo_guard.io.kml import KML_SUFFIXES, write_kml
 from geo_guard.io.spreadsheets import write_xlsx_sheets
 from geo_guard.io.vector import write_table, write_vector
-from geo_guard.vocabulary.headers import HEADERS
 
 __all__ = ["OUTPUT_SUFFIXES", "classification_sheets", "write_classified"]
 
@@ -105,4 +104,6 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
 def _table(result: pd.DataFrame, *, headers: str, keep_geometry: bool) -> pd.DataFrame:
     table = result if keep_geometry else pd.DataFrame(result.drop(columns="geometry",
                                                                   errors="ignore"))
-    return table.rename(columns=HEADERS) if headers == "zh" else table
+    # Only the added columns: input columns keep their names (classify renamed those that
+    # would clash with an added column's Chinese header to <name>_input).
+    return table.rename(columns=CHINESE_HEADERS) if headers == "zh" else table

@@ -45,10 +45,16 @@ import shapely
 from shapely.geometry import LineString, Polygon
 from shapely.ops import split, substring
 
-from geo_guard._errors import OptionError
+from geo_guard._errors import OptionError, RulesError
 from geo_guard.canal.geometry import ARC_SEGMENTS, GRID_M, polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
-from geo_guard.settings import BANK_LEFT, BANK_RIGHT, MANAGEMENT_LEVEL, ZONE_NAMES
+from geo_guard.settings import (
+    BANK_LEFT,
+    BANK_RIGHT,
+    MANAGEMENT_LEVEL,
+    MAX_REACH_M,
+    ZONE_NAMES,
+)
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
@@ -107,6 +113,14 @@ def segment_widths(canal: Canal, rules: ZoneRules) -> pd.DataFrame:
                 outer += width
                 row[f"width_{level}"] = width
                 row[f"outer_{level}"] = outer
+            reach = max(outer, edge + row["corridor_m"])
+            if reach > MAX_REACH_M:  # the edge may come from the canal, not the rules
+                raise RulesError(
+                    f"{label} {bank}: management edge {edge:,.0f} m plus the zone or corridor "
+                    f"widths of rule '{rule.name}' reach {reach:,.0f} m from the centerline; "
+                    f"the outer line must stay within {MAX_REACH_M / 1000:.0f} km: check "
+                    "edge_left_m/edge_right_m and the widths (metres)"
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 
