@@ -240,19 +240,20 @@ min_gap_m, merge_m, min_survival, min_canopy
     # window gets the polygons near its stretch.
     trees, repaired = prepare_forest(forest, crs=forest_crs)
     trees = trees.to_crs(canal.metric_crs)
-    reach = _reach(canal, rules) + 2 * _PAD_M
+    # Every window builds its belt with the whole canal's reach: the same polygons.
+    reach = _reach(canal, rules)
     index = shapely.STRtree(trees.geometry.to_numpy())
     kwargs = {"step_m": options.step_m, "min_coverage": options.min_coverage,
               "min_gap_m": options.min_gap_m, "merge_m": options.merge_m,
               "min_survival": options.min_survival, "min_canopy": options.min_canopy,
-              "crs": canal.metric_crs, "reach_m": reach - 2 * _PAD_M}
+              "crs": canal.metric_crs, "reach_m": reach}
     tasks = []
     for window in windows:
-        area = shapely.buffer(window.canal.line, reach)
+        area = shapely.buffer(window.canal.line, reach + 2 * _PAD_M)
         near = np.sort(index.query(area, predicate="intersects"))
         tasks.append((window.canal, trees.iloc[near].reset_index(drop=True)))
     results = _run(tasks, rules, exclude, admin, kwargs, client)
-    merged = _merge(canal, windows, results, options, reach)
+    merged = _merge(canal, windows, results, options, reach + 2 * _PAD_M)
     out_crs = canal.crs if crs is None else crs
     return CorridorResult(
         belt=to_crs_valid(merged.belt, out_crs),
