@@ -118,7 +118,7 @@ SHAPES = {
 
 
 def make_canal(shape: Shape) -> Canal:
-    xy = shape.vertices + [X0, Y0]
+    xy = shape.vertices + np.array([X0, Y0])
     geoms = [LineString(xy[a:b + 1]) for a, b in zip(shape.cuts[:-1], shape.cuts[1:],
                                                         strict=True)]
     frame = gpd.GeoDataFrame({"structure": shape.structures}, geometry=geoms, crs=METRIC)
@@ -128,7 +128,7 @@ def make_canal(shape: Shape) -> Canal:
 # --------------------------------------------------------- the independent rule
 def expected(shape: Shape, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """Nearest centerline point by brute force: segment, side, distance, measure."""
-    v = shape.vertices + [X0, Y0]
+    v = shape.vertices + np.array([X0, Y0])
     a, b = v[:-1], v[1:]
     d = b - a
     length = np.hypot(d[:, 0], d[:, 1])
@@ -249,7 +249,7 @@ def built() -> dict:
 @pytest.mark.parametrize(("name", "uniform"), CASES)
 def test_pieces_tile_without_overlap_hole_or_sliver(built: dict, name: str, uniform: bool
                                                     ) -> None:
-    canal, zones = built[(name, uniform)]
+    _, zones = built[(name, uniform)]
     assert zones.geometry.is_valid.all()
     check = topology(zones)
     assert check["sum_vs_union"] <= 1e-4  # 0.01 %

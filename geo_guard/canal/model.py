@@ -322,8 +322,13 @@ class Canal:
         """Nearest place on the centerline for points given in the metric CRS.
 
         Vectorised: a cell grid over an STRtree of the centerline's edges finds each
-        point's nearest edge exactly (:mod:`geo_guard._nearest`), then numpy projects the
-        point onto it.
+        point's nearest edge exactly (:mod:`geo_guard.canal.nearest`), then numpy projects
+        the point onto it. The bank is the side of the nearest point's tangent; outside a
+        turn (nearest point a vertex) the side of the turn's bisecting tangent, which is
+        the outside of the turn at any angle; beyond an end the side of the end tangent.
+        Only points on the centerline get no bank. The zones
+        (:func:`geo_guard.zones.build_zones`) are cut by the same rule, so a point's bank
+        and segment are those of the zone piece holding it.
 
         Parameters
         ----------
