@@ -25,10 +25,14 @@ demo: $(STAMP)
 	    -o out/risk_sources_classified.xlsx
 	$(GG) corridor --canal $(SAMPLE)/canal.geojson --rules $(SAMPLE)/zone_rules.example.toml \
 	    --forest $(SAMPLE)/forest.geojson --admin $(SAMPLE)/villages.geojson -o out/corridor.gpkg
+	$(GG) audit --canal $(SAMPLE)/canal.geojson --rules $(SAMPLE)/zone_rules.example.toml \
+	    --rules $(SAMPLE)/audit_rules.example.toml --markers $(SAMPLE)/markers.geojson \
+	    --crossings $(SAMPLE)/crossings.geojson --fences $(SAMPLE)/fences.geojson \
+	    --admin $(SAMPLE)/villages.geojson -o out/audit.gpkg
 	$(GG) map --canal $(SAMPLE)/canal.geojson --rules $(SAMPLE)/zone_rules.example.toml \
 	    --sources out/risk_sources_classified.xlsx --forest $(SAMPLE)/forest.geojson \
 	    --admin $(SAMPLE)/villages.geojson \
-	    --gaps out/corridor.gpkg \
+	    --gaps out/corridor.gpkg --audit out/audit.gpkg \
 	    --title "南水北调中线总干渠 饮用水水源保护区（示意数据）" -o out/map.html
 
 test: $(STAMP)
@@ -45,6 +49,8 @@ bench: $(STAMP)
 	$(PY) bench/bench_zones.py
 	$(PY) bench/bench_classify.py
 	$(PY) bench/bench_corridor.py
+	$(PY) bench/bench_audit.py
+	$(PY) bench/bench_canal_join.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -46,3 +46,9 @@ FAR_FROM_CANAL_M = 50_000.0
 
 #: Gaps between canal parts longer than this are reported when the canal is loaded.
 CANAL_GAP_TOLERANCE_M = 1.0
+
+#: No zone or corridor line lies farther than this from the centerline (management edge
+#: plus every zone width, or edge plus corridor, on one bank). The real zones reach a few
+#: kilometres; 100 km keeps a typo such as ``second = 1e9`` from reaching GEOS, and keeps
+#: the zones inside the metric CRS's useful area.
+MAX_REACH_M = 100_000.0

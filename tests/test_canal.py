@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
+import shapely
 from shapely.geometry import LineString, Point
 
 from geo_guard._errors import CanalError, CRSMissingError
@@ -152,3 +154,124 @@ def test_real_osm_centerline() -> None:
     # Taocha head is the upstream start: chainage 0 there.
     start = canal.centerline("EPSG:4326").geometry.iloc[0].coords[0]
     assert start == pytest.approx((111.7091, 32.6745), abs=1e-3)
+
+
+def test_locate_takes_one_point_as_two_numbers(straight_canal: Canal) -> None:
+    from .conftest import X0, Y0
+
+    where = straight_canal.locate(X0 + 500.0, Y0 - 30.0)  # 30 m right of K0+500
+    assert where.distance_m.tolist() == pytest.approx([30.0])
+    assert where.chainage_m.tolist() == pytest.approx([500.0])
+    assert where.banks().tolist() == ["右岸"]
+
+
+# ------------------------------------------------------------- degenerate and hostile lines
+def test_a_zero_length_canal_is_one_canal_error() -> None:
+    frame = line_frame([(0, 0), (0, 0)], [(5, 5), (5, 5)])
+    with pytest.raises(CanalError, match="the centerline has zero length"):
+        Canal.from_frame(frame)
+
+
+def test_a_start_snapped_onto_the_previous_end_leaves_no_zero_length_edge() -> None:
+    # B starts 0.5 m past A's end and its second vertex IS A's end: snapping B's start
+    # onto A's end would repeat that point (an edge of length 0, no direction).
+    frame = line_frame(
+        [(0, 0), (1000, 0)], [(1000.5, 0), (1000, 0), (2000, 0)], segment_id=["A", "B"]
+    )
+    canal = Canal.from_frame(frame)
+    assert canal.segments["segment_id"].tolist() == ["A", "B"]
+    assert (canal._edge_len > 0).all()
+    assert canal.length_m == pytest.approx(2000)
+    loc = canal.locate([X0 + 1000, X0 + 1500], [Y0 + 30, Y0 - 30])
+    assert loc.distance_m == pytest.approx([30, 30]) and loc.banks().tolist() == ["左岸", "右岸"]
+    from geo_guard.zones.build import build_zones
+
+    from .conftest import uniform_rules
+
+    zones = build_zones(canal, uniform_rules(edge=20, first=50, second=150))
+    plain = LineString([(X0, Y0), (X0 + 2000, Y0)]).buffer(220, quad_segs=64)
+    union = shapely.union_all(zones.geometry.values, grid_size=0.001)
+    assert union.area == pytest.approx(plain.area, rel=1e-3)
+
+
+def _lonlat_text(x: float, y: float) -> str:
+    lon, lat = pyproj.Transformer.from_crs(4547, 4326, always_xy=True).transform(x, y)
+    return f"{lon:.6f}E {lat:.6f}N"
+
+
+def test_a_self_crossing_canal_is_reported_with_place_and_stakes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # East 2 km, north 1 km, west 1 km, south 2 km (crossing the first leg at x=1000),
+    # east 2 km. Chainage of the crossing: 1000 on the first pass, 2000+1000+1000+1000.
+    frame = line_frame(
+        [(0, 0), (2000, 0), (2000, 1000), (1000, 1000), (1000, -1000), (3000, -1000)]
+    )
+    with caplog.at_level("WARNING"):
+        canal = Canal.from_frame(frame, source="loop.geojson", chainage_start_m=10_000)
+    crossing = [issue for issue in canal.issues if "crosses itself" in issue]
+    assert len(crossing) == 1
+    assert _lonlat_text(X0 + 1000, Y0) in crossing[0]
+    assert "K11+000 and K15+000" in crossing[0]
+    assert crossing[0] in caplog.text
+
+
+def test_a_canal_running_back_over_itself_is_reported() -> None:
+    canal = Canal.from_frame(line_frame([(0, 0), (1000, 0), (600, 0), (600, 500)]))
+    assert [i for i in canal.issues if "itself" in i] == [
+        f"canal: the centerline runs back over itself at {_lonlat_text(X0 + 600, Y0)} "
+        "(K0+600 and K1+400); zones, banks and stakes are wrong there: check the vertex "
+        "order of that stretch"
+    ]
+
+
+def test_a_simple_canal_has_no_crossing_issue(straight_canal: Canal, bent_canal: Canal) -> None:
+    for canal in (straight_canal, bent_canal):
+        assert not any("itself" in issue for issue in canal.issues)
+
+
+@pytest.mark.parametrize(
+    ("vertex", "message"),
+    [
+        ((1e10, 33.1), r"part #2 has a vertex at \(1e\+10, 33.1\), beyond longitude ±180"),
+        ((np.inf, 33.1), r"part #2 has a vertex at \(inf, 33.1\), not a finite number"),
+    ],
+)
+def test_a_vertex_off_the_globe_is_one_canal_error(vertex: tuple, message: str) -> None:
+    frame = gpd.GeoDataFrame(
+        geometry=[LineString([(112.3, 33.0), (112.4, 33.05)]),
+                  LineString([(112.4, 33.05), vertex])],
+        crs=4326,
+    )
+    with pytest.raises(CanalError, match=message):
+        Canal.from_frame(frame)
+
+
+def test_a_projected_vertex_off_the_earth_is_one_canal_error() -> None:
+    frame = line_frame([(0, 0), (1000, 0)], [(1000, 0), (1e10, 0)])
+    with pytest.raises(CanalError, match=r"beyond ±100,000,000 m"):
+        Canal.from_frame(frame)
+
+
+@pytest.mark.parametrize("edge", [np.inf, -5.0, 200_000.0])
+def test_management_edge_out_of_range_is_an_error(edge: float) -> None:
+    frame = line_frame([(0, 0), (1000, 0)], edge_left_m=[edge], segment_id=["A"])
+    with pytest.raises(CanalError, match=r"edge_left_m is negative, infinite or over 100 km"):
+        Canal.from_frame(frame)
+
+
+def test_repeated_parts_found_among_many_match_pairwise_comparison() -> None:
+    # The indexed duplicate check against the plain every-pair comparison it replaced.
+    from geo_guard.canal.parts import repeated_parts
+
+    rng = np.random.default_rng(8)
+    parts = [LineString(rng.integers(0, 5, size=(rng.integers(2, 4), 2))) for _ in range(300)]
+    parts += [parts[i].reverse() for i in rng.integers(0, 300, size=40)]
+    geoms = np.array(shapely.remove_repeated_points(parts, 0.0))
+    usable = shapely.length(geoms) > 0
+    brute = np.array([
+        bool(usable[i]) and any(usable[j] and geoms[i].equals(geoms[j]) for j in range(i))
+        for i in range(len(geoms))
+    ])
+    assert brute.sum() > 40  # the case is not trivial
+    assert (repeated_parts(geoms, usable) == brute).all()

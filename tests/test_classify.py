@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point, box
 
 from geo_guard import Canal, load_rules
 from geo_guard._errors import InputFileError
-from geo_guard.classification.core import ZoneIndex, classify, summarise
+from geo_guard.classification.core import CHINESE_HEADERS, ZoneIndex, classify, summarise
 from geo_guard.zones.build import build_zones
 
 from .conftest import METRIC, SAMPLE, X0, Y0, shared_file, uniform_rules
@@ -161,6 +161,49 @@ def test_clashing_columns_are_kept_as_input(straight_canal: Canal) -> None:
     out = classify(table, straight_canal, uniform_rules())
     assert out["zone_input"].tolist() == ["mine"] and out["status_input"].tolist() == ["open"]
     assert out["status"].tolist() == ["ok"]
+
+
+def test_chinese_header_clashes_are_kept_as_input(straight_canal: Canal) -> None:
+    # The Chinese headers a spreadsheet gives the added columns (保护区, 状态 ...) must not
+    # be taken by the input's own columns of that name.
+    table = _table(
+        [(10, 10)], 保护区=["我的"], 状态=["已整改"], 桩号=["K1+000"], 岸别=["左"],
+        zone=["mine"], zone_input=["taken"],
+    )
+    out = classify(table, straight_canal, uniform_rules())
+    assert out["保护区_input"].tolist() == ["我的"] and out["状态_input"].tolist() == ["已整改"]
+    assert out["桩号_input"].tolist() == ["K1+000"] and out["岸别_input"].tolist() == ["左"]
+    assert out["zone_input2"].tolist() == ["mine"] and out["zone_input"].tolist() == ["taken"]
+    assert out["status"].tolist() == ["ok"]
+    headers = out.rename(columns=CHINESE_HEADERS).columns.tolist()
+    assert len(headers) == len(set(headers))  # every spreadsheet header is unique
+    assert headers.count("保护区") == 1
+
+
+def test_the_chinese_sheet_renames_only_the_added_columns(straight_canal: Canal) -> None:
+    from geo_guard.reports.classification import classification_sheets
+
+    # "name"/"note" are in the project's vocabulary (名称/备注) but are the input's own here
+    table = _table([(10, 10)], name=["甲"], note=["x"], 备注=["y"], 保护区=["我的"])
+    sheet = classification_sheets(classify(table, straight_canal, uniform_rules()))["分类结果"]
+    headers = sheet.columns.tolist()
+    assert len(headers) == len(set(headers))
+    assert headers[:6] == ["名称", "经度", "纬度", "name", "note", "备注"]
+    assert {"保护区", "保护区_input", "桩号", "岸别", "状态", "说明"} <= set(headers)
+
+
+def test_rows_from_lines_in_another_encoding_say_so(straight_canal: Canal, tmp_path: Path) -> None:
+    from geo_guard.io.tables import read_table
+
+    table = _table([(10, 10), (20, -10)])
+    lines = [f"{n},{lon!r},{lat!r}\n" for n, lon, lat in table.itertuples(index=False)]
+    path = tmp_path / "points.csv"
+    path.write_bytes(("名称,经度,纬度\n" + lines[0]).encode() + ("七里园" + lines[1]).encode("gbk"))
+    out = classify(read_table(path), straight_canal, uniform_rules())
+    assert out["名称"].tolist() == ["p0", "七里园p1"]
+    assert out["status"].tolist() == ["ok", "ok"]
+    assert out["reason"].iloc[0] == ""
+    assert "line 3 is GB18030 (GBK) while the rest of the file is UTF-8" in out["reason"].iloc[1]
 
 
 def test_gcj02_input_moves_about_590_m_near_nanyang() -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
@@ -259,6 +260,49 @@ def test_classify_bad_table_and_options(tmp_path: Path) -> None:
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
+def test_classify_hostile_table_to_xlsx(tmp_path: Path) -> None:
+    # Input columns named like the added Chinese headers, a CR inside a quoted note and a
+    # formula: every row comes out, headers unique, nothing live.
+    path = tmp_path / "points.csv"
+    path.write_text(
+        '名称,经度,纬度,保护区,状态\n甲,112.30,33.00,我的,"已\r=cmd|\' /C calc\'!A0"\n'
+        "=cmd|' /C calc'!A0,112.31,33.01,,\n",
+        encoding="utf-8",
+        newline="",
+    )
+    out_path = tmp_path / "o.xlsx"
+    code, _, err = run("classify", str(path), "--canal", CANAL, "--rules", RULES,
+                       "-o", str(out_path))
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(out_path)["分类结果"]
+    header = [c.value for c in sheet[1]]
+    assert len(header) == len(set(header))
+    assert {"保护区", "保护区_input", "状态", "状态_input"} <= set(header)
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 2
+    assert rows[0][header.index("状态_input")] == "已\r=cmd|' /C calc'!A0"
+    assert rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_classify_output_errors_are_one_line(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    args = ["classify", str(SAMPLE / "risk_sources.csv"), "--canal", CANAL, "--rules", RULES]
+    code, _, err = run(*args, "-o", str(tmp_path / ("七" * 90 + ".csv")))
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert "the file name is 274 bytes long" in err
+
+    def full(self, target, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    code, _, err = run(*args, "-o", str(tmp_path / "o.csv"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: disk full while writing o.csv: free space")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_zones_with_the_fiona_engine_calibration_and_prefix(tmp_path: Path) -> None:
     pytest.importorskip("fiona", reason="fiona is the optional extra 'fiona'")
     calibration = tmp_path / "stakes.geojson"
@@ -286,3 +330,244 @@ def test_flat_ends_and_quiet(tmp_path: Path) -> None:
     round_area = gpd.read_file(round_path, layer="zones")["area_m2"].sum()
     flat_area = gpd.read_file(flat_path, layer="zones")["area_m2"].sum()
     assert flat_area < round_area
+
+
+# ------------------------------------------------------- an output that is one of the inputs
+@pytest.fixture
+def inputs(tmp_path: Path) -> dict[str, Path]:
+    """Copies of the sample files (the tests try to overwrite them)."""
+    names = ["canal.geojson", "zone_rules.example.toml", "risk_sources.csv", "forest.geojson",
+             "villages.geojson", "study_area.geojson"]
+    for name in names:
+        (tmp_path / name).write_bytes((SAMPLE / name).read_bytes())
+    (tmp_path / "zones.gpkg").write_bytes(b"")  # stands in for a zones file given as input
+    gpd.read_file(SAMPLE / "villages.geojson").to_file(tmp_path / "villages.gpkg")
+    return {"canal": tmp_path / names[0], "rules": tmp_path / names[1],
+            "sources": tmp_path / names[2], "forest": tmp_path / names[3],
+            "admin": tmp_path / names[4], "clip": tmp_path / names[5],
+            "zones": tmp_path / "zones.gpkg", "admin_gpkg": tmp_path / "villages.gpkg"}
+
+
+def _refused(args: list[str], victim: Path, what: str) -> None:
+    before = victim.read_bytes()
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert f"is the input {what}" in err and "would destroy the input" in err, err
+    assert victim.read_bytes() == before  # untouched
+
+
+def test_each_command_refuses_to_overwrite_its_inputs(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    c, r = str(inputs["canal"]), str(inputs["rules"])
+    canal_opts = ["--canal", c, "--rules", r]
+    # zones: -o is the canal, the clip, or the calibration file
+    _refused(["zones", *canal_opts, "-o", c], inputs["canal"], "--canal")
+    _refused(["zones", *canal_opts, "--clip", str(inputs["clip"]), "-o", str(inputs["clip"])],
+             inputs["clip"], "--clip")
+    _refused(["zones", *canal_opts, "--calibration", str(inputs["admin"]),
+              "-o", str(inputs["admin"])], inputs["admin"], "--calibration")
+    # classify: -o is the table, the zones, the admin layer
+    src = str(inputs["sources"])
+    _refused(["classify", src, *canal_opts, "-o", src], inputs["sources"], "file INPUT")
+    _refused(["classify", src, "--canal", c, "--rules", r, "--zones", str(inputs["zones"]),
+              "-o", str(inputs["zones"])], inputs["zones"], "--zones")
+    _refused(["classify", src, *canal_opts, "--admin", str(inputs["admin_gpkg"]),
+              "-o", str(inputs["admin_gpkg"])], inputs["admin_gpkg"], "--admin")
+    # corridor: -o is the forest (a GeoPackage), or an input is the workbook written beside it
+    forest_gpkg = tmp_path / "forest.gpkg"
+    gpd.read_file(inputs["forest"]).to_file(forest_gpkg)
+    _refused(["corridor", *canal_opts, "--forest", str(forest_gpkg), "-o", str(forest_gpkg)],
+             forest_gpkg, "--forest")
+    workbook = tmp_path / "corridor.xlsx"
+    workbook.write_bytes(b"a workbook the user keeps")
+    _refused(["corridor", *canal_opts, "--forest", str(inputs["forest"]),
+              "--exclude", str(workbook), "-o", str(tmp_path / "corridor.gpkg")],
+             workbook, "--exclude")
+    # map: -o is the sources or gaps file (whatever its name says)
+    page = tmp_path / "sources.html"
+    page.write_text("名称,经度,纬度\n", encoding="utf-8")
+    _refused(["map", "--sources", str(page), "-o", str(page)], page, "--sources")
+    _refused(["map", "--gaps", str(page), "-o", str(page)], page, "--gaps")
+    # convert: -o is the coordinate list
+    _refused(["convert", src, "--from", "gcj02", "-o", src], inputs["sources"], "file INPUT")
+    # report weekly: a file it writes into the -o folder is the ledger or the canal
+    folder = tmp_path / "周报"
+    folder.mkdir()
+    ledger = folder / "附件4.xlsx"
+    ledger.write_bytes(b"the ledger the user keeps")
+    _refused(["report", "weekly", str(ledger), "-o", str(folder)], ledger, "LEDGER")
+    page = folder / "周报.html"
+    page.write_bytes(inputs["canal"].read_bytes())
+    _refused(["report", "weekly", "台账.gpkg", "--canal", str(page), "-o", str(folder)],
+             page, "--canal")
+
+
+def test_other_spellings_of_an_input_are_refused_too(
+    inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, r = inputs["canal"], str(inputs["rules"])
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    # relative vs absolute, and ./sub/../ detours
+    _refused(["zones", "--canal", "canal.geojson", "--rules", r, "-o", str(c)], c, "--canal")
+    _refused(["zones", "--canal", str(c), "--rules", r, "-o", "./sub/../canal.geojson"],
+             c, "--canal")
+    # a symbolic link and a hard link to the input
+    (tmp_path / "link.geojson").symlink_to(c)
+    _refused(["zones", "--canal", str(c), "--rules", r, "-o", "link.geojson"], c, "--canal")
+    (tmp_path / "hard.geojson").hardlink_to(c)
+    _refused(["zones", "--canal", str(c), "--rules", r, "-o", "hard.geojson"], c, "--canal")
+
+
+def test_files_written_beside_the_output_may_not_be_inputs(
+    inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    # zones -o out.geojson also writes out_dissolved.geojson: here that is the --clip.
+    clip = tmp_path / "out_dissolved.geojson"
+    clip.write_bytes(inputs["clip"].read_bytes())
+    _refused(["zones", "--canal", str(inputs["canal"]), "--rules", str(inputs["rules"]),
+              "--clip", str(clip), "-o", str(tmp_path / "out.geojson")], clip, "--clip")
+    # A Shapefile output is five files: its .dbf must not be an input either.
+    dbf = tmp_path / "zones.dbf"
+    dbf.write_bytes(b"attributes the user keeps")
+    _refused(["zones", "--canal", str(inputs["canal"]), "--rules", str(inputs["rules"]),
+              "--clip", str(dbf), "-o", str(tmp_path / "zones.shp")], dbf, "--clip")
+    assert not (tmp_path / "out.geojson").exists() and not (tmp_path / "zones.shp").exists()
+
+
+def test_split_maps_need_a_folder_not_a_file(inputs: dict[str, Path], tmp_path: Path) -> None:
+    a_file = tmp_path / "maps"
+    a_file.write_text("not a folder", encoding="utf-8")
+    code, _, err = run("map", "--sources", str(inputs["sources"]), "--canal",
+                       str(inputs["canal"]), "--rules", str(inputs["rules"]),
+                       "--split-by", "township", "-o", str(a_file))
+    assert code == 2 and "with --split-by, -o is a folder, and this is a file" in err
+    assert a_file.read_text(encoding="utf-8") == "not a folder"
+
+
+# -------------------------------------------------- the user's text is printed as typed
+def test_square_brackets_in_the_users_text_are_printed_literally(tmp_path: Path) -> None:
+    table = tmp_path / "brackets.csv"
+    table.write_text("名称,[/]\na,b\n", encoding="utf-8")
+    code, _, err = run("classify", str(table), "--canal", CANAL, "--rules", RULES,
+                       "-o", str(tmp_path / "o.csv"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "the columns are: 名称, [/]" in err
+    empty_rules = tmp_path / "rules.toml"
+    empty_rules.write_text('[meta]\ntitle = "x"\n', encoding="utf-8")
+    code, _, err = run("zones", "--canal", CANAL, "--rules", str(empty_rules),
+                       "-o", str(tmp_path / "z.gpkg"))
+    assert code == 2 and "add at least one [[rules]] table" in err
+
+
+def test_markup_and_emoji_codes_in_cells_file_names_and_stakes_stay_text(tmp_path: Path) -> None:
+    folder = tmp_path / "[bold]"
+    folder.mkdir()
+    table = folder / "sources.csv"
+    table.write_text("名称,经度,纬度\n[/]a,112.3,33.0\nb,abc[/] :smile:,33.0\n", encoding="utf-8")
+    code, out, err = run("classify", str(table), "--canal", CANAL, "--rules", RULES,
+                         "--stake-prefix", "[red]", "-o", str(folder / "o.csv"))
+    assert code == 0, err
+    out = " ".join(out.split())  # the console wraps long lines
+    assert "无法解析坐标 'abc[/] :smile:'" in out  # the reason quotes the cell as typed
+    assert f"rows written to {folder / 'o.csv'}" in out
+    code, out, err = run("zones", "--canal", CANAL, "--rules", RULES, "--stake-prefix", "[/]",
+                         "-o", str(folder / "z.gpkg"))
+    assert code == 0, err
+    out = " ".join(out.split())
+    assert "桩号 chainage [/]K95+000 – [/]K130+000" in out and str(folder / "z.gpkg") in out
+
+
+# ---------------------------------------------------------- bad canals, widths and points
+def test_degenerate_canals_give_one_error_line(tmp_path: Path) -> None:
+    one_vertex = tmp_path / "one.geojson"
+    one_vertex.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "LineString", "coordinates": [[112.3, 33.0]]}}]}',
+        encoding="utf-8",
+    )
+    zero = tmp_path / "zero.geojson"
+    gpd.GeoDataFrame(geometry=[LineString([(112.3, 33.0), (112.3, 33.0)])], crs=4326).to_file(zero)
+    for path, message in ((one_vertex, "a line needs two points"),
+                          (zero, "the centerline has zero length")):
+        code, _, err = run("zones", "--canal", str(path), "--rules", RULES,
+                           "-o", str(tmp_path / "z.gpkg"))
+        assert code == 2 and err.startswith("error: ") and message in err, err
+
+
+def test_a_self_crossing_canal_is_built_with_a_warning_naming_the_place(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.geojson"
+    gpd.GeoDataFrame(geometry=[LineString(
+        [(112.30, 33.0), (112.32, 33.0), (112.32, 33.01), (112.31, 33.01), (112.31, 32.99),
+         (112.33, 32.99)])], crs=4326).to_file(loop)
+    code, out, err = run("zones", "--canal", str(loop), "--rules", RULES,
+                         "-o", str(tmp_path / "z.gpkg"))
+    assert code == 0, err
+    out = " ".join(out.split())
+    assert "crosses itself at 112.310000E 33.000000N (K0+9" in out  # the first pass ~934 m
+
+
+def test_a_zone_width_gets_too_large_for_geos_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[defaults]\nedge_m = 60\n[[rules]]\ndefault = true\n"
+                     "widths = { first = 50, second = 1e9 }\n", encoding="utf-8")
+    code, _, err = run("zones", "--canal", CANAL, "--rules", str(rules),
+                       "-o", str(tmp_path / "z.gpkg"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "widths.second = 1000000000.0: too large" in err and "100 km" in err
+
+
+def test_vector_sources_off_the_globe_become_invalid_rows(tmp_path: Path) -> None:
+    from geo_guard.classification.core import REASON_LAT_FIRST
+    from geo_guard.io.coords import REASON_OUT_OF_RANGE
+
+    sources = tmp_path / "sources.gpkg"
+    points = [Point(1e10, 0), Point(112.3, 33.0), Point(np.inf, 33.0), Point(np.nan, 33.0),
+              Point(33.0, 112.3), LineString([(112.3, 33.0), (1e10, 33.0)])]
+    gpd.GeoDataFrame({"名称": list("abcdef")}, geometry=points, crs=4490).to_file(sources)
+    out_path = tmp_path / "o.csv"
+    code, _, err = run("classify", str(sources), "--canal", CANAL, "--rules", RULES,
+                       "--headers", "en", "-o", str(out_path))
+    assert code == 0, err
+    back = pd.read_csv(out_path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back["名称"].tolist() == list("abcdef")
+    assert back["status"].tolist() == ["invalid", "ok", "invalid", "invalid", "invalid", "invalid"]
+    assert back["reason"].tolist() == [REASON_OUT_OF_RANGE, "", REASON_OUT_OF_RANGE,
+                                       REASON_OUT_OF_RANGE, REASON_LAT_FIRST,
+                                       REASON_OUT_OF_RANGE]
+
+
+# ----------------------------------------------------------- other mistakes, no traceback
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], r"^error: No such option '--bogus'.* \(see .* --help\)$"),
+        (["zones", "--canal", CANAL, "--rules", RULES], r"^error: Missing option '-o'"),
+        (["zones", "--ends", "square"], r"^error: Invalid value for '--ends'"),
+        (["zones", "--canal", CANAL, "--rules", RULES, "--chainage-start", "inf", "-o", "z.gpkg"],
+         r"chainage inf m is not a chainage: give metres within ±10,000 km"),
+        (["zones", "--canal", CANAL, "--rules", RULES, "--crs", "EPSG:4547", "-o", "z.gpkg"],
+         r"look like degrees, but its CRS .* is in metres; give the real CRS"),
+        (["map", "--gaps", "EMPTY.gpkg", "-o", "m.html"], r"the file is empty"),
+        (["map", "--gaps", str(SAMPLE / "risk_sources.csv"), "-o", "m.html"],
+         r"risk_sources.csv is a table without geometry; --gaps takes"),
+        (["zones", "--canal", CANAL, "--rules", RULES, "-o", "z.txt"],
+         r"z.txt: zones are written as .gpkg, .geojson, .shp, .kml or .kmz"),
+    ],
+)
+def test_more_mistakes_give_one_error_line(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "EMPTY.gpkg").write_bytes(b"")
+    code, _, err = run(*args)
+    lines = err.strip().splitlines()  # a warning may come first (--crs overrides the file's)
+    assert code == 2 and [line for line in lines if line.startswith("error: ")] == lines[-1:], err
+    assert re.search(message, lines[-1]), err
+
+
+def test_no_command_still_shows_the_help() -> None:
+    _, out, err = run()  # exit status 0 or 2 by click version
+    assert "Commands:" in out + err and "error:" not in out + err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from geo_guard.io.coord_values import (
     parse_coordinates,
 )
 from geo_guard.io.coords import CoordinateResult, coordinates_from_table
-from geo_guard.io.tables import read_table
+from geo_guard.io.tables import ROW_NOTES, read_table
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TO_4547 = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)
@@ -533,7 +534,9 @@ def test_read_errors(tmp_path: Path) -> None:
 def test_read_ragged_line_is_an_error_not_a_dropped_value(tmp_path: Path) -> None:
     path = tmp_path / "points.csv"
     path.write_text("经度,纬度\n112.5,33.0\n112,5,33,0\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"^points.csv: cannot read the table .*quote values"):
+    with pytest.raises(
+        InputFileError, match=r"^points.csv: line 3 has 4 fields but the header has 2; quote values"
+    ):
         read_table(path)
     # every line one field too many: pandas would silently cut the last one
     path.write_text("经度,纬度\n112.5,33.0,\n112.6,33.1,备注\n", encoding="utf-8")
@@ -551,6 +554,113 @@ def test_read_encoding_errors(tmp_path: Path) -> None:
     with pytest.raises(OptionError, match="unknown encoding 'klingon'"):
         read_table(path, encoding="klingon")
     _assert_rows(read_table(path, encoding="gbk"))
+
+
+def test_read_field_longer_than_the_csv_module_limit(tmp_path: Path) -> None:
+    # 200,000 characters in the first record (the csv module's default limit is 131,072),
+    # quoted with a separator and a line break inside.
+    huge = "卧龙区," * 40_000 + "\n末尾"
+    path = tmp_path / "points.csv"
+    path.write_text(f'名称,经度,纬度\n"{huge}",112.5,33.0\n短,112.6,33.1\n', encoding="utf-8")
+    df = read_table(path)
+    assert df.to_dict("list") == {
+        "名称": [huge, "短"],
+        "经度": ["112.5", "112.6"],
+        "纬度": ["33.0", "33.1"],
+    }
+
+
+def test_read_trailing_empty_fields_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(
+        "经度,纬度,备注\n112.5,33.0,a,,,\n112.6,33.1,b\n,,,,,,\n112.7,33.2,,,\n",
+        encoding="utf-8",
+    )
+    df = read_table(path)
+    assert df.to_dict("list") == {
+        "经度": ["112.5", "112.6", "", "112.7"],
+        "纬度": ["33.0", "33.1", "", "33.2"],
+        "备注": ["a", "b", "", ""],
+    }
+    # a filled field beyond the header is refused, with its line, never dropped
+    path.write_text("经度,纬度\n112.5,33.0,,,\n112,5,33,0,,\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"^points.csv: line 3 has 6 fields but the header"):
+        read_table(path)
+
+
+def test_read_utf8_file_with_a_gbk_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "points.csv"
+    path.write_bytes(
+        "名称,经度,纬度\n卧龙区养殖场,112.5,33.0\n".encode()
+        + '七里园乡排污口,112.6,33.1\n"两行\n的备注",112.7,33.2\n'.encode("gbk")
+        + "南阳市,112.8,33.3\n".encode()
+    )
+    with caplog.at_level(logging.WARNING, logger="geo_guard.io"):
+        df = read_table(path)
+    assert df["名称"].tolist() == ["卧龙区养殖场", "七里园乡排污口", "两行\n的备注", "南阳市"]
+    assert "line(s) 3, 4, 5 are GB18030 (GBK), the other lines UTF-8" in caplog.text
+    notes = df.attrs[ROW_NOTES]
+    assert sorted(notes) == [1, 2]  # the rows holding those lines
+    assert notes[1].startswith("第 3 行的编码 (GB18030 (GBK)) 与文件其余部分 (UTF-8) 不同")
+    assert "line 4, 5 is GB18030 (GBK) while the rest of the file is UTF-8" in notes[2]
+
+
+def test_read_gbk_file_with_a_utf8_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "points.csv"
+    path.write_bytes(
+        "名称,经度,纬度\n卧龙区养殖场,112.5,33.0\n七里园乡,112.6,33.1\n".encode("gbk")
+        + "南阳市排污口,112.7,33.2\n".encode()
+    )
+    with caplog.at_level(logging.WARNING, logger="geo_guard.io"):
+        df = read_table(path)
+    assert df["名称"].tolist() == ["卧龙区养殖场", "七里园乡", "南阳市排污口"]
+    assert "line(s) 4 are UTF-8, the other lines GB18030 (GBK)" in caplog.text
+    assert list(df.attrs[ROW_NOTES]) == [2]
+
+
+def test_read_plain_gbk_has_no_notes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "points.csv"
+    path.write_bytes(_csv_text(ROWS).encode("gbk"))
+    with caplog.at_level(logging.WARNING, logger="geo_guard.io"):
+        df = read_table(path)
+    _assert_rows(df)
+    assert "mixed" not in caplog.text and ROW_NOTES not in df.attrs
+
+
+def test_read_lines_split_only_where_excel_splits(tmp_path: Path) -> None:
+    # \x1c, \x1d, \x1e, \x85, \v, \f, U+2028 and U+2029 are line breaks for str.splitlines
+    # but ordinary characters in a CSV field; old Mac files end lines with a bare CR.
+    odd = ["a\x1cb", "a\x1dc", "a\x1ed", "a\x85e", "a\x0bf", "a\x0cg", "a\u2028h", "a\u2029i"]
+    path = tmp_path / "points.csv"
+    path.write_text(
+        "名称,经度\r" + "".join(f"{v},11{i}\r" for i, v in enumerate(odd)),
+        encoding="utf-8",
+        newline="",
+    )
+    df = read_table(path)
+    assert df["名称"].tolist() == odd
+    assert df["经度"].tolist() == [f"11{i}" for i in range(len(odd))]
+
+
+def test_read_explicit_encoding_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "points.csv"
+    path.write_bytes("名称\n甲\n".encode() + "乙\n".encode("gbk"))
+    with pytest.raises(
+        InputFileError, match=r"^points.csv: cannot decode as utf-8 \(line 3: byte 0xd2 at"
+    ):
+        read_table(path, encoding="utf-8")
+
+
+def test_read_xlsx_undoes_excel_escapes(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    # How Excel stores U+0001 and a typed "_x0041_" in cell text
+    book.active.append(["名称_x0001_", "n"])
+    book.active.append(["a_x0001_b", "_x005F_x0041_"])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    df = read_table(path)
+    assert df.columns.tolist() == ["名称\x01", "n"]
+    assert df.iloc[0].tolist() == ["a\x01b", "_x0041_"]
 
 
 def test_error_messages_are_one_line(tmp_path: Path) -> None:

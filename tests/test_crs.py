@@ -608,3 +608,29 @@ def test_datav_districts_convert_to_published_wgs84():
     # And the offset really was large before conversion.
     before = metres(raw[:, 0], raw[:, 1], theirs[:, 0], theirs[:, 1])
     assert np.median(before) == pytest.approx(590, abs=60)
+
+
+# --------------------------------------------------------------------------------------
+# Data whose coordinates do not fit the CRS it declares
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("epsg", [4490, 4326])
+def test_latitude_first_data_gets_a_hint_to_swap_axes(epsg):
+    # EPSG:4490/4326 officially list latitude first; some software writes (lat, lon).
+    lat_first = gpd.GeoSeries([Point(33.0, 112.5), Point(33.1, 112.6)], crs=epsg)
+    with pytest.raises(
+        CRSError,
+        match=rf"canal.gpkg \(EPSG:{epsg}\) is centred at x=33.05, y=112.55: x holds the "
+        r"latitude and y the longitude .*swap X and Y \(QGIS: Processing > Swap X and Y",
+    ):
+        metric_crs_for(lat_first, source="canal.gpkg")
+
+
+def test_coordinates_that_fit_no_crs_say_so():
+    metres_said_degrees = gpd.GeoSeries([Point(500000.0, 3650000.0)], crs=4326)
+    with pytest.raises(CRSError, match=r"do not fit its CRS EPSG:4326; give the real one"):
+        metric_crs_for(metres_said_degrees)
+    infinite = gpd.GeoSeries([Point(112.5, 33.0), Point(np.inf, 33.0)], crs=4326)
+    with pytest.raises(CRSError, match=r"the data has infinite or NaN coordinates"):
+        metric_crs_for(infinite)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import logging
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -261,11 +263,14 @@ def test_write_vector_layers_errors(tmp_path, sources):
 def _fail_midway(monkeypatch, owner, name, partial: bytes = b"half-written"):
     """Replace owner.name by a writer that writes part of its output, then fails."""
 
-    def writer(self, target, *args, **kwargs):
-        Path(target).write_bytes(partial)
+    def writer(self, target=None, *args, **kwargs):
+        target = self if isinstance(self, Path) else target  # Path.write_bytes(self, data)
+        with open(target, "wb") as handle:
+            handle.write(partial)
         if Path(target).suffix == ".shp":  # a shapefile writer makes several files
-            Path(target).with_suffix(".dbf").write_bytes(partial)
-        raise OSError("disk full")
+            with open(Path(target).with_suffix(".dbf"), "wb") as handle:
+                handle.write(partial)
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(owner, name, writer)
 
@@ -275,7 +280,7 @@ def test_failed_vector_write_keeps_old_file(tmp_path, sources, monkeypatch, suff
     path = write_vector(sources, tmp_path / f"s{suffix}")
     before = {name: (tmp_path / name).read_bytes() for name in _files(tmp_path)}
     _fail_midway(monkeypatch, gpd.GeoDataFrame, "to_file")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_vector(sources.iloc[:1], path)
     assert {name: (tmp_path / name).read_bytes() for name in _files(tmp_path)} == before
     monkeypatch.undo()
@@ -286,7 +291,7 @@ def test_failed_layers_write_keeps_old_file(tmp_path, sources, monkeypatch):
     path = write_vector_layers({"a": sources}, tmp_path / "z.gpkg")
     before = path.read_bytes()
     _fail_midway(monkeypatch, gpd.GeoDataFrame, "to_file")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_vector_layers({"a": sources, "b": sources}, path)
     assert path.read_bytes() == before
     assert _files(tmp_path) == ["z.gpkg"]
@@ -296,7 +301,7 @@ def test_failed_csv_write_keeps_old_file(tmp_path, monkeypatch):
     path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
     before = path.read_bytes()
     _fail_midway(monkeypatch, pd.DataFrame, "to_csv")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_table(pd.DataFrame({"a": [2]}), path)
     assert path.read_bytes() == before
     assert _files(tmp_path) == ["t.csv"]
@@ -305,8 +310,8 @@ def test_failed_csv_write_keeps_old_file(tmp_path, monkeypatch):
 def test_failed_xlsx_write_keeps_old_file(tmp_path, monkeypatch):
     path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.xlsx")
     before = path.read_bytes()
-    _fail_midway(monkeypatch, openpyxl.Workbook, "save")
-    with pytest.raises(OSError, match="disk full"):
+    _fail_midway(monkeypatch, Path, "write_bytes")  # the workbook is zipped in memory first
+    with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_table(pd.DataFrame({"a": [2]}), path)
     assert path.read_bytes() == before
     assert _files(tmp_path) == ["t.xlsx"]
@@ -621,7 +626,17 @@ def test_safe_filename(name, expected):
 
 
 def test_safe_filename_length():
-    assert safe_filename("南" * 200) == "南" * 80
+    # 80 characters at most: 71, "_" and an 8-digit hash of the whole name, so names that
+    # only differ after the cut stay different.
+    long = safe_filename("南" * 200)
+    assert re.fullmatch(r"南{71}_[0-9a-f]{8}", long)
+    assert safe_filename("南" * 199) != long
+    assert safe_filename("南" * 200) == long  # the same name, the same stem
+    assert re.fullmatch(r"a{71}_[0-9a-f]{8}", safe_filename("a" * 100))  # 80 characters
+    rare = safe_filename("𠀀" * 100)  # 4 bytes each (CJK extension B, GB18030 rare names)
+    assert len(rare.encode()) <= 240 and rare.startswith("𠀀" * 57)  # 240 bytes at most
+    assert len(safe_filename("南" * 100, max_bytes=30).encode()) <= 30
+    assert safe_filename("南" * 80) == "南" * 80  # fits: unchanged
     assert safe_filename("abcdef", max_length=3) == "abc"
     assert safe_filename("CON", max_length=3) == "_CO"
     with pytest.raises(OptionError, match=r"max_length must be at least 1"):
@@ -637,3 +652,262 @@ def test_shapefile_with_cut_chinese_field_names_is_a_clear_error(tmp_path: Path)
         pyogrio.write_dataframe(frame, path)
     with pytest.raises(InputFileError, match=r"not valid text.*save it as a GeoPackage"):
         read_vector(path)
+
+
+# --------------------------------------------------------------------------- hostile text (#8)
+
+CONTROL_CHARACTERS = [chr(c) for c in [*range(0x20), 0x7F, 0x85, 0x2028, 0x2029]]
+CMD = "=cmd|' /C calc'!A0"
+
+
+def _control_frame() -> gpd.GeoDataFrame:
+    values = (
+        [f"a{c}b" for c in CONTROL_CHARACTERS]
+        + [f"{c}{CMD}" for c in CONTROL_CHARACTERS]
+        + ["a\r\nb", "\r\n", CMD]
+    )
+    return gpd.GeoDataFrame(
+        {"名称": values, "n": [str(i) for i in range(len(values))]},
+        geometry=[Point(112.3, 33.0)] * len(values),
+        crs="EPSG:4326",
+    )
+
+
+def _spreadsheet_text(value: str) -> str:
+    """What a spreadsheet cell must hold: a leading ' where Excel would start a formula."""
+    return "'" + value if value.startswith(("=", "\t", "\r")) else value
+
+
+def test_csv_cr_in_a_cell_stays_in_its_row(tmp_path):
+    frame = pd.DataFrame({"备注": [f"x\r{CMD}", "y"], "n": ["1", "2"]})
+    path = write_table(frame, tmp_path / "t.csv")
+    expected = BOM + "备注,n\r\n".encode() + f'"x\r{CMD}",1\r\ny,2\r\n'.encode()
+    assert path.read_bytes() == expected  # quoted: the CR cannot end the row
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle)) == [["备注", "n"], [f"x\r{CMD}", "1"], ["y", "2"]]
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
+    assert back["备注"].tolist() == [f"x\r{CMD}", "y"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".gpkg", ".geojson", ".parquet"])
+def test_every_control_character_round_trips(tmp_path, suffix, caplog):
+    from geo_guard.io.tables import read_table
+
+    frame = _control_frame()
+    typed = frame["名称"].tolist()
+    with caplog.at_level(logging.WARNING, logger="geo_guard.io"):
+        path = write_table(frame, tmp_path / f"t{suffix}")
+    if suffix in (".csv", ".xlsx"):
+        back = read_table(path)
+        expected = [_spreadsheet_text(v) for v in typed]
+    else:
+        back = read_vector(path)
+        # GDAL keeps C strings: NUL alone is written as the text \x00, and says so.
+        expected = typed if suffix == ".parquet" else [v.replace("\0", "\\x00") for v in typed]
+    assert back["n"].astype(str).tolist() == frame["n"].tolist()  # same rows, same order
+    assert back["名称"].tolist() == expected
+    if suffix in (".gpkg", ".geojson"):
+        assert "NUL characters" in caplog.text and "名称 (2)" in caplog.text
+    if suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(path).active
+        cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+        assert all(cell.data_type == "s" for cell in cells)  # text, never a formula
+        assert cells[1].value == "a_x0001_b"  # Excel's own escape of U+0001
+        assert "_x0001_" in caplog.text and "control characters" in caplog.text
+
+
+def test_xlsx_escape_keeps_text_that_looks_like_an_escape(tmp_path):
+    from geo_guard.io.tables import read_table
+
+    typed = ["_x0041_", "_x0041_x0042_", "_x0041\x01", "_x005F_", "a_xZZZZ_b"]
+    path = write_table(pd.DataFrame({"t": typed}), tmp_path / "t.xlsx")
+    stored = [c.value for c in openpyxl.load_workbook(path).active["A"][1:]]
+    # As Excel stores them: every "_" that would start an escape is itself escaped.
+    assert stored == [
+        "_x005F_x0041_",
+        "_x005F_x0041_x005F_x0042_",
+        "_x005F_x0041_x0001_",
+        "_x005F_x005F_",
+        "a_xZZZZ_b",
+    ]
+    assert read_table(path)["t"].tolist() == typed
+
+
+def test_xlsx_refuses_more_rows_than_excel_holds(tmp_path, monkeypatch):
+    from geo_guard.io import spreadsheets
+
+    path = write_table(pd.DataFrame({"a": [0]}), tmp_path / "t.xlsx")
+    before = path.read_bytes()
+    monkeypatch.setattr(spreadsheets, "XLSX_MAX_ROWS", 5)  # not a million rows in a test
+    write_table(pd.DataFrame({"a": range(4)}), tmp_path / "fits.xlsx")  # 4 rows + header
+    assert openpyxl.load_workbook(tmp_path / "fits.xlsx").active.max_row == 5
+    with pytest.raises(
+        OutputError,
+        match=r"^t\.xlsx: sheet 'Sheet1' would have 6 rows \(header included\), more than the "
+        r"5 an Excel sheet holds; write \.csv or \.parquet instead, or split the table",
+    ) as err:
+        write_table(pd.DataFrame({"a": range(5)}), path)
+    _assert_one_line(err)
+    with pytest.raises(OutputError, match=r"sheet '汇总' would have 6 rows"):  # a title row counts
+        write_xlsx_sheets({"汇总": pd.DataFrame({"a": range(4)})}, path, title_rows={"汇总": "t"})
+    monkeypatch.setattr(spreadsheets, "XLSX_MAX_COLUMNS", 2)
+    with pytest.raises(OutputError, match=r"has 3 columns, more than the 2 an Excel sheet holds"):
+        write_table(pd.DataFrame({"a": [1], "b": [2], "c": [3]}), path)
+    assert path.read_bytes() == before
+    assert _files(tmp_path) == ["fits.xlsx", "t.xlsx"]
+
+
+def test_disk_full_is_one_line_and_keeps_the_old_file(tmp_path, monkeypatch):
+    path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    before = path.read_bytes()
+
+    def full(self, target, *args, **kwargs):
+        Path(target).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    with pytest.raises(
+        OutputError,
+        match=r"^disk full while writing t\.csv: free space in '.*' and run again \(the "
+        r"previous file was left as it was\)$",
+    ) as err:
+        write_table(pd.DataFrame({"a": [2]}), path)
+    _assert_one_line(err)
+    assert path.read_bytes() == before and _files(tmp_path) == ["t.csv"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 192 KiB file system (tmpfs), for writes that run out of space."""
+    import os
+    import shutil
+    import subprocess
+
+    if sys.platform != "linux" or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs Linux and root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".gpkg", ".parquet"])
+def test_disk_full_on_a_real_small_disk(tiny_disk, suffix):
+    rng = np.random.default_rng(8)
+    small = gpd.GeoDataFrame({"t": ["old"]}, geometry=[Point(0, 0)], crs=4326)
+    path = write_table(small, tiny_disk / f"t{suffix}")
+    before = path.read_bytes()
+    # Random text does not compress (XLSX and Parquet are compressed): about 1 MB.
+    noise = ["".join(map(chr, rng.integers(0x4E00, 0x9FA5, 300))) for _ in range(1200)]
+    big = gpd.GeoDataFrame({"t": noise}, geometry=[Point(0, 0)] * len(noise), crs=4326)
+    with pytest.raises(OutputError, match=rf"^disk full while writing t\{suffix}: free space"):
+        write_table(big, path)
+    assert path.read_bytes() == before
+    assert _files(tiny_disk) == [f"t{suffix}"]
+
+
+def test_long_output_names(tmp_path, sources):
+    fits = "七" * 83 + ".gpkg"  # 254 bytes: fits, but its temporary name would not
+    assert len(fits.encode()) == 254
+    for name in (fits, "七" * 83 + ".csv", "七" * 82 + ".xlsx"):
+        write_table(sources, tmp_path / name)
+    assert _files(tmp_path) == sorted([fits, "七" * 83 + ".csv", "七" * 82 + ".xlsx"])
+    assert len(read_vector(tmp_path / fits)) == 2
+    too_long = "七" * 84 + ".csv"  # 256 bytes
+    for call in (
+        lambda: write_table(sources, tmp_path / too_long),
+        lambda: write_table(sources, tmp_path / too_long.replace(".csv", ".xlsx")),
+        lambda: write_vector(sources, tmp_path / too_long.replace(".csv", ".gpkg")),
+        lambda: _enter(tmp_path / too_long),
+    ):
+        with pytest.raises(
+            OutputError,
+            match=r"^七{40}…: the file name is 25\d bytes long, more than the 255 the file "
+            r"system allows \(a Chinese character takes 3\); choose a shorter name$",
+        ) as err:
+            call()
+        _assert_one_line(err)
+    assert len(_files(tmp_path)) == 3
+
+
+def test_temporary_names_of_long_targets_stay_distinct(tmp_path):
+    from geo_guard.io.files import temp_sibling
+
+    a, b = tmp_path / ("七" * 83 + "甲.csv"), tmp_path / ("七" * 83 + "乙.csv")
+    temp_a, temp_b = temp_sibling(a), temp_sibling(b)
+    assert all(len(t.name.encode()) + len("-journal") <= 255 for t in (temp_a, temp_b))
+    assert temp_a.name.split(".tmp-")[0] != temp_b.name.split(".tmp-")[0]
+    assert temp_a.suffix == ".csv" and temp_a.parent == tmp_path
+
+
+def _killed_writer(target: Path) -> Path:
+    """Run a writer in another process and kill it (SIGKILL) in the middle of the write."""
+    import subprocess
+
+    code = (
+        "import os, signal, sys\n"
+        "from geo_guard.io.files import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as temp:\n"
+        "    temp.write_text('half', encoding='utf-8')\n"
+        "    print(temp, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == -9, done.stderr
+    return Path(done.stdout.strip())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and the pid check are POSIX")
+def test_next_write_removes_what_a_killed_write_left(tmp_path, caplog):
+    target = tmp_path / "t.csv"
+    left = _killed_writer(target)
+    assert left.exists() and left.name.startswith(".t.tmp-") and _files(tmp_path) == [left.name]
+    with caplog.at_level(logging.INFO, logger="geo_guard.io"):
+        write_table(pd.DataFrame({"a": [1]}), target)
+    assert _files(tmp_path) == ["t.csv"]
+    assert "left by an earlier write that was interrupted" in caplog.text
+
+
+def test_stale_temporaries_only_of_the_same_target(tmp_path):
+    import os
+    import time
+
+    from geo_guard.io import files
+
+    def temp(name: str, age_s: float = 0.0) -> Path:
+        path = tmp_path / name
+        path.write_text("x", encoding="utf-8")
+        if age_s:
+            os.utime(path, (time.time() - age_s, time.time() - age_s))
+        return path
+
+    me, host = os.getpid(), files._HOST
+    hour = files.STALE_TEMP_SECONDS
+    running = temp(f".t.tmp-{me}-{host}-0123abcd.csv")  # a write still running: kept
+    running_journal = temp(f".t.tmp-{me}-{host}-0123abcd.csv-journal")
+    other_host = temp(f".t.tmp-{me}-ffffff-0123abcd.csv")  # maybe alive elsewhere: kept
+    abandoned = temp(f".t.tmp-{me}-ffffff-4567abcd.csv", age_s=hour + 60)  # untouched an hour
+    old_style = temp(".t.tmp-0123456789ab.csv", age_s=hour + 60)  # before pids were recorded
+    other_target = temp(".t.tmp-1-ffffff-0123abcd.gpkg", age_s=hour + 60)  # t.gpkg's
+    users_file = temp(".t.tmp-notes.csv", age_s=hour + 60)  # not a name we make
+    longer_stem = temp(f".t2.tmp-{me}-ffffff-0123abcd.csv", age_s=hour + 60)  # t2.csv's
+    removed = files.remove_stale_temps(tmp_path / "t.csv")
+    assert sorted(removed) == sorted([abandoned, old_style])
+    for kept in (running, running_journal, other_host, other_target, users_file, longer_stem):
+        assert kept.exists()

@@ -159,6 +159,21 @@ def corridor_layers() -> dict[str, gpd.GeoDataFrame]:
     return {"gaps": gaps, "weak_stands": weak, "forest": forest, "admin": admin}
 
 
+_DATA_BLOCK = re.compile(r'<script type="application/json" id="([\w-]+)">(.*?)</script>', re.S)
+_DATA_CALL = re.compile(r'GeoGuard\.(\w+)\(\w+,\s*GeoGuard\.data\("([\w-]+)"\)\)')
+
+
+def data_blocks(page: str) -> dict[str, object]:
+    """The JSON data blocks of a saved page, parsed, by element id."""
+    return {key: json.loads(text) for key, text in _DATA_BLOCK.findall(page)}
+
+
+def call_data(page: str, function: str) -> list[object]:
+    """The data handed to each ``GeoGuard.<function>(map, data)`` call of a page."""
+    blocks = data_blocks(page)
+    return [blocks[key] for name, key in _DATA_CALL.findall(page) if name == function]
+
+
 def full_map(canal: Canal, **options: object) -> folium.Map:
     """Every layer on the straight canal, base map none unless given."""
     options.setdefault("basemap", "none")
@@ -435,10 +450,15 @@ def test_split_maps_writes_safe_names_tables_and_an_index(
     assert "../evil" in html.unescape(index) and 'href="_evil.html"' in index
     assert 'href="%E7%94%B2%E9%95%87.html"' in index  # 甲镇, quoted
     page = (tmp_path / "maps" / "甲镇.html").read_text(encoding="utf-8")
-    assert page.count("data-gg-row=") == 2 and "gg-sources-table" in page
-    assert PAYLOAD_IMG not in page and html.escape(PAYLOAD_IMG) in page
+    [table] = call_data(page, "sourcesTable")
+    assert table["id"] == "gg-sources-table" and len(table["rows"]) == 2
+    assert all(row["layer"].startswith("风险源") for row in table["rows"])
+    assert PAYLOAD_IMG not in page
+    # name and village of one row: carried as data, exactly
+    assert sum(row["cells"].count(PAYLOAD_IMG) for row in table["rows"]) == 2
     unplaced = (tmp_path / "maps" / "未归属乡镇.html").read_text(encoding="utf-8")
-    assert unplaced.count('title="坐标无效，未上图"') == 2
+    [table] = call_data(unplaced, "sourcesTable")
+    assert [row["layer"] for row in table["rows"]] == [None, None]
 
 
 def test_split_by_village_keeps_same_names_of_two_townships_apart(

@@ -61,6 +61,11 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    yield from launch_chromium()
+
+
+def launch_chromium() -> Iterator[Any]:
+    """Headless Chromium through Playwright, or skip with the reason."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

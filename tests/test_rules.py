@@ -90,3 +90,43 @@ def test_invalid_rules(body: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(RulesError, match="no such rules file"):
         load_rules(tmp_path / "nope.toml")
+
+
+LIMIT = r"from 0 to 100,000 m \(100 km\)"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[[rules]]\ndefault = true\nwidths = { first = 50, second = 1e9 }",
+         rf"widths.second = 1000000000.0: too large; widths and distances are metres {LIMIT}"),
+        ("[[rules]]\ndefault = true\nwidths = { first = 50, second = 1e300, quasi = 1.7e308 }",
+         r"widths.second = 1e\+300: too large"),
+        ("[[rules]]\ndefault = true\nwidths = { first = 50 }\nwidths_left = { first = inf }",
+         r"widths_left.first = inf: give a number of metres"),
+        ("[[rules]]\ndefault = true\nedge_m = 100001\nwidths = { first = 50 }",
+         rf"edge_m = 100001: too large; .*{LIMIT}"),
+        ("[[rules]]\ndefault = true\ncorridor_m = 2e5\nwidths = { first = 50 }",
+         r"corridor_m = 200000.0: too large"),
+        ("[defaults]\ncorridor_m = 1e6\n[[rules]]\ndefault = true\nwidths = { first = 50 }",
+         r"\[defaults\] corridor_m = 1000000.0: too large"),
+        # Each width fits; added up they do not (first + second + quasi on the left bank).
+        ("[[rules]]\ndefault = true\nwidths = { first = 60000, second = 30000 }\n"
+         "widths_left = { quasi = 20000 }",
+         r"the 左岸 zones reach 110,000 m from the edge; the outer line must stay within "
+         r"100,000 m \(100 km\)"),
+        ("[[rules]]\ndefault = true\nedge_m = 50000\nwidths = { first = 30000, second = 30000 }",
+         r"the 左岸 zones reach 110,000 m from the centerline \(edge_m plus the widths\)"),
+    ],
+)
+def test_widths_and_distances_have_limits(body: str, message: str) -> None:
+    with pytest.raises(RulesError, match=message):
+        rules_from_text(body)
+
+
+def test_widths_up_to_the_limit_are_accepted() -> None:
+    rules = rules_from_text(
+        "[[rules]]\ndefault = true\nedge_m = 0\ncorridor_m = 100000\n"
+        "widths = { first = 50000, second = 40000, quasi = 10000 }"
+    )
+    assert rules.rules[0].widths_for("右岸") == {1: 50_000.0, 2: 40_000.0, 3: 10_000.0}

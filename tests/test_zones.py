@@ -283,3 +283,27 @@ def test_dissolved_areas_are_measured_not_summed() -> None:
     # Zones from elsewhere that overlap are not counted twice.
     doubled = gpd.GeoDataFrame(pd.concat([zones, zones], ignore_index=True), crs=zones.crs)
     assert dissolve_zones(doubled)["area_m2"].sum() == pytest.approx(plain, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("edge", "rules_text", "message"),
+    [
+        # The edge comes from the canal, the widths from the rules: only together too far.
+        (60_000.0, "widths = { first = 30000, second = 20000 }",
+         r"segment A 左岸: management edge 60,000 m plus the zone or corridor widths of rule "
+         r"'all' reach 110,000 m from the centerline; the outer line must stay within 100 km"),
+        (95_000.0, "widths = { first = 50 }\ncorridor_m = 10000",
+         r"reach 105,000 m from the centerline"),
+    ],
+)
+def test_edge_plus_widths_beyond_100_km_is_a_rules_error(
+    edge: float, rules_text: str, message: str
+) -> None:
+    from geo_guard._errors import RulesError
+
+    canal = Canal.from_frame(
+        line_frame([(0, 0), (1000, 0)], segment_id=["A"], edge_left_m=[edge], edge_right_m=[60])
+    )
+    rules = rules_from_text(f'[[rules]]\nname = "all"\ndefault = true\n{rules_text}\n')
+    with pytest.raises(RulesError, match=message):
+        build_zones(canal, rules)

@@ -35,13 +35,14 @@ import pyproj
 import shapely
 from shapely.geometry import LineString
 
-from geo_guard._errors import CanalError
+from geo_guard._errors import CanalError, name_list
 from geo_guard._parallel import chunked
 from geo_guard.canal.nearest import nearest_edges
+from geo_guard.canal.parts import check_coordinates, join_parts, lonlat
 from geo_guard.canal.stakes import format_stakes, parse_stake
 from geo_guard.crs import metric_crs_for, with_input_crs
 from geo_guard.io.vector import read_vector
-from geo_guard.settings import BANK_LEFT, BANK_RIGHT, CANAL_GAP_TOLERANCE_M
+from geo_guard.settings import BANK_LEFT, BANK_RIGHT, MAX_REACH_M
 from geo_guard.vocabulary.columns import (
     SEGMENT_ATTRIBUTES,
     canonical_column,
@@ -51,8 +52,8 @@ from geo_guard.vocabulary.columns import (
 
 logger = logging.getLogger(__name__)
 
-#: Gaps between consecutive parts longer than this are an error, not a digitising slip.
-MAX_BRIDGED_GAP_M = 500.0
+#: Chainages beyond this are typos (the whole Middle Route is 1,432 km long).
+MAX_CHAINAGE_M = 10_000_000.0
 
 
 @dataclass(frozen=True)
@@ -230,17 +231,19 @@ class Canal:
         )
         frame = _check_geometry(frame, source)
         frame = frame.explode(index_parts=False, ignore_index=True)
+        check_coordinates(frame, source)
         if reverse:
             frame = frame.iloc[::-1].reset_index(drop=True)
             frame["geometry"] = shapely.reverse(frame.geometry.values)
-        metric = working_crs(frame, metric_crs)
+        metric = working_crs(frame, metric_crs, source=source)
         projected = frame.to_crs(metric)
-        projected, issues = _join_parts(projected, source)
+        projected, issues = join_parts(projected, source)
         segments = _segment_table(projected)
         starts = segments.pop("chainage_start_m") if "chainage_start_m" in segments else None
         canal = cls(segments, crs=frame.crs, stake_prefix=stake_prefix, issues=issues)
         canal._set_chainage(_known_chainages(canal, starts, chainage_start_m, calibration, source))
-        for issue in issues:
+        canal.issues += _crossing_issues(canal, source)
+        for issue in canal.issues:
             logger.warning("%s", issue)
         return canal
 
@@ -277,6 +280,12 @@ class Canal:
     def _set_chainage(self, known: Sequence[tuple[float, float]]) -> None:
         """Set (measure, chainage) pairs; chainage must grow downstream."""
         pairs = np.array(sorted(known), dtype=float)
+        if not (np.abs(pairs[:, 1]) <= MAX_CHAINAGE_M).all():  # also catches inf and NaN
+            raise CanalError(
+                f"chainage {pairs[~(np.abs(pairs[:, 1]) <= MAX_CHAINAGE_M), 1][0]:g} m is not "
+                f"a chainage: give metres within ±{MAX_CHAINAGE_M / 1000:,.0f} km (check "
+                "--chainage-start, the segments' chainage_start_m and the calibration stakes)"
+            )
         if np.any(np.diff(pairs[:, 0]) <= 0) or np.any(np.diff(pairs[:, 1]) <= 0):
             raise CanalError(
                 "calibration chainages must increase downstream, one per place; check the "
@@ -317,7 +326,7 @@ class Canal:
 
     # ---------------------------------------------------------------------- locate
     def locate(
-        self, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
+        self, x: float | Sequence[float] | np.ndarray, y: float | Sequence[float] | np.ndarray
     ) -> CanalLocation:
         """Nearest place on the centerline for points given in the metric CRS.
 
@@ -332,8 +341,9 @@ class Canal:
 
         Parameters
         ----------
-        x, y : array-like
-            Coordinates in :attr:`metric_crs`; NaN marks a missing point.
+        x, y : float or array-like
+            Coordinates in :attr:`metric_crs`; NaN marks a missing point. One point may
+            be given as two numbers: the result then holds arrays of length one.
 
         Returns
         -------
@@ -345,9 +355,12 @@ class Canal:
         >>> where = canal.locate([x], [y + 100])
         >>> where.banks().tolist(), where.stakes().tolist()
         (['左岸'], ['K100+036'])
+        >>> one = canal.locate(x, y)  # one point as two numbers
+        >>> round(float(one.distance_m[0]), 6), one.stakes()[0]
+        (0.0, 'K100+000')
         """
-        x = np.asarray(x, dtype=float)
-        y = np.asarray(y, dtype=float)
+        x = np.atleast_1d(np.asarray(x, dtype=float)).ravel()
+        y = np.atleast_1d(np.asarray(y, dtype=float)).ravel()
         tree = self._tree
         edge = chunked(lambda xs, ys: nearest_edges(self._vertices, tree, xs, ys), x, y)
         distance, measure, side, segment = self._project(x, y, edge)
@@ -433,7 +446,9 @@ def _calibrated(
     return out
 
 
-def working_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None) -> pyproj.CRS:
+def working_crs(
+    frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None, *, source: str = "the data"
+) -> pyproj.CRS:
     """Metric CRS to compute in: ``policy`` if given, else the data's own projected CRS
     in metres, else the CGCS2000 3° Gauss-Kruger zone of the data.
 
@@ -448,7 +463,7 @@ def working_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, policy: Any = None) -> 
         if crs.is_projected and units <= {"metre"}:
             return crs
         policy = "gk3"
-    return pyproj.CRS.from_user_input(metric_crs_for(frame, policy))
+    return pyproj.CRS.from_user_input(metric_crs_for(frame, policy, source=source))
 
 
 _LINE_TYPES = {"LineString", "MultiLineString"}
@@ -474,79 +489,54 @@ def _check_geometry(frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     return frame.loc[~missing.to_numpy()].reset_index(drop=True)
 
 
-def _join_parts(frame: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Orient the parts end to start, drop repeated and zero-length ones, bridge small gaps."""
-    issues: list[str] = []
-    geoms = list(shapely.remove_repeated_points(frame.geometry.values, 0.0))
-    keep = []
-    seen: list[LineString] = []
-    for i, g in enumerate(geoms):
-        label = _label(frame, i)
-        if g.length == 0:
-            issues.append(f"{source}: part {label} has zero length; skipped")
-            continue
-        if any(g.equals(s) or g.equals(s.reverse()) for s in seen):
-            issues.append(f"{source}: part {label} repeats an earlier part; skipped")
-            continue
-        seen.append(g)
-        keep.append(i)
-    frame = frame.iloc[keep].reset_index(drop=True)
-    geoms = [geoms[i] for i in keep]
-    if len(geoms) > 1:
-        first = _orient_first(geoms)
-        if first is not geoms[0]:
-            issues.append(f"{source}: part {_label(frame, 0)} was digitised upstream; reversed")
-            geoms[0] = first
-    for i in range(1, len(geoms)):
-        prev_end = shapely.get_coordinates(geoms[i - 1])[-1]
-        start, end = shapely.get_coordinates(geoms[i])[[0, -1]]
-        d_start, d_end = np.hypot(*(start - prev_end)), np.hypot(*(end - prev_end))
-        if d_end < d_start:
-            geoms[i] = geoms[i].reverse()
-            issues.append(f"{source}: part {_label(frame, i)} was digitised upstream; reversed")
-        gap = min(d_start, d_end)
-        if gap > MAX_BRIDGED_GAP_M:
-            where = _lonlat(prev_end, frame.crs)
-            raise CanalError(
-                f"{source}: parts {_label(frame, i - 1)} and {_label(frame, i)} do not join "
-                f"(gap {gap:.0f} m at {where}); put the features in flow order, or pass --reverse "
-                "for a line digitised upstream"
-            )
-        if gap > CANAL_GAP_TOLERANCE_M:
-            issues.append(
-                f"{source}: gap of {gap:.1f} m between parts {_label(frame, i - 1)} and "
-                f"{_label(frame, i)} at {_lonlat(prev_end, frame.crs)}; "
-                "bridged with a straight line"
-            )
-        # Snap the start onto the previous end so the segments share the junction exactly.
-        coords = shapely.get_coordinates(geoms[i])
-        coords[0] = prev_end
-        geoms[i] = LineString(coords)
-    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-    return frame, issues
+def _crossing_issues(canal: Canal, source: str, limit: int = 10) -> list[str]:
+    """Where the centerline crosses or doubles back on itself, with lon/lat and stakes.
 
-
-def _orient_first(geoms: list[LineString]) -> LineString:
-    """Flip the first part when its start, not its end, touches the second part."""
-    first = geoms[0]
-    if len(geoms) == 1:
-        return first
-    s0, e0 = shapely.get_coordinates(first)[[0, -1]]
-    ends1 = shapely.get_coordinates(geoms[1])[[0, -1]]
-    d_e0 = np.hypot(*(ends1 - e0).T).min()
-    d_s0 = np.hypot(*(ends1 - s0).T).min()
-    return first.reverse() if d_s0 < d_e0 else first
-
-
-def _label(frame: gpd.GeoDataFrame, i: int) -> str:
-    if "segment_id" in frame and not is_missing(frame["segment_id"].iloc[i]):
-        return str(frame["segment_id"].iloc[i])
-    return f"#{i + 1}"
-
-
-def _lonlat(xy: np.ndarray, crs: pyproj.CRS) -> str:
-    lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(*xy)
-    return f"{lon:.6f}E {lat:.6f}N"
+    Zones, banks and chainage are ambiguous there, so the user is told where to look.
+    Non-adjacent edges must not meet at all; adjacent ones only at their shared vertex.
+    """
+    if shapely.is_simple(canal.line) and not shapely.is_closed(canal.line):
+        return []  # GEOS says so in well under a millisecond; the search below is slower
+    vertices = canal._vertices
+    tree = canal._tree  # its geometries are the edges, in order
+    edges = tree.geometries
+    first, second = tree.query(edges, predicate="intersects")
+    apart = second > first + 1
+    adjacent = np.flatnonzero(second == first + 1)
+    overlap = np.zeros(len(first), dtype=bool)
+    if len(adjacent):
+        shared = shapely.intersection(edges[first[adjacent]], edges[second[adjacent]])
+        overlap[adjacent] = shapely.length(shared) > 0  # a spike: the line runs back on itself
+    hits = np.flatnonzero(apart | overlap)
+    if len(hits) == 0:
+        return []
+    a, b = first[hits], second[hits]
+    meet = shapely.intersection(edges[a], edges[b])
+    coords, owner = shapely.get_coordinates(meet, return_index=True)
+    points = coords[np.unique(owner, return_index=True)[1]]  # the first point of each meeting
+    # One report per place (a spike also touches the edge after it there), overlaps first.
+    order = np.lexsort((~overlap[hits],))
+    _, first_at = np.unique(np.round(points[order]), axis=0, return_index=True)
+    keep = np.sort(order[first_at])
+    hits, a, b, points = hits[keep], a[keep], b[keep], points[keep]
+    stakes = [
+        format_stakes(
+            canal.chainage_at(canal._edge_start_m[e] + np.hypot(*(points - vertices[e]).T)),
+            prefix=canal.stake_prefix,
+        )
+        for e in (a, b)
+    ]
+    issues = []
+    for k in range(min(len(hits), limit)):
+        what = "runs back over itself" if overlap[hits[k]] else "crosses itself"
+        issues.append(
+            f"{source}: the centerline {what} at {lonlat(points[k], canal.metric_crs)} "
+            f"({stakes[0][k]} and {stakes[1][k]}); zones, banks and stakes are wrong there: "
+            "check the vertex order of that stretch"
+        )
+    if len(hits) > limit:
+        issues.append(f"{source}: … and {len(hits) - limit} more places where it meets itself")
+    return issues
 
 
 def _structure_from_osm(frame: pd.DataFrame) -> pd.Series:
@@ -589,10 +579,12 @@ def _segment_table(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for column in ("edge_left_m", "edge_right_m"):
         values = out[column] if column in out else pd.Series(np.nan, index=out.index)
         out[column] = pd.to_numeric(values, errors="coerce")
-        if (out[column] < 0).any():
+        numbers = out[column].to_numpy(dtype=float)
+        bad = ~np.isnan(numbers) & ~((numbers >= 0) & (numbers <= MAX_REACH_M))
+        if bad.any():
             raise CanalError(
-                f"{column} is negative on segment(s) "
-                f"{', '.join(out.loc[out[column] < 0, 'segment_id'])}; "
+                f"{column} is negative, infinite or over {MAX_REACH_M / 1000:.0f} km on "
+                f"segment(s) {', '.join(out.loc[bad, 'segment_id'])}; "
                 "give the distance from centerline to management edge in metres"
             )
     first = ["segment_id", *SEGMENT_ATTRIBUTES[1:], "edge_left_m", "edge_right_m"]
@@ -625,7 +617,8 @@ def _known_chainages(
             chainages = np.array([parse_stake(s) for s in column])
         else:
             raise CanalError(
-                f"{source}: calibration points need a 'stake' (K12+345) or 'chainage_m' column"
+                f"{source}: the calibration points need a 'stake' (K12+345) or 'chainage_m' "
+                f"column; theirs are: {name_list(c for c in points.columns if c != 'geometry')}"
             )
         xy = shapely.get_coordinates(points.geometry.values)
         loc = canal.locate(xy[:, 0], xy[:, 1])

@@ -6,6 +6,13 @@ status and reason. (The package is not called ``classify`` so that the function
 ``geo_guard.classify`` does not hide it.)
 """
 
-from geo_guard.classification.core import ZoneIndex, classify, summarise, zone_index
+from geo_guard.classification.core import (
+    CHINESE_HEADERS,
+    OUTPUT_COLUMNS,
+    ZoneIndex,
+    classify,
+    summarise,
+    zone_index,
+)
 
-__all__ = ["ZoneIndex", "classify", "summarise", "zone_index"]
+__all__ = ["CHINESE_HEADERS", "OUTPUT_COLUMNS", "ZoneIndex", "classify", "summarise", "zone_index"]

@@ -4,7 +4,9 @@ Every input row comes out once, in input order, with its columns kept and these 
 ``zone``, ``zone_level``, ``distance_m`` (to the centerline), ``chainage_m``, ``stake``,
 ``bank``, ``segment_id``, WGS84 ``lon``/``lat``, ``source_type`` (the seed's category),
 ``status`` (``ok``/``invalid``) and ``reason``; ``township``/``village`` with an admin layer.
-An input column whose name clashes with one of these is kept as ``<name>_input``.
+An input column whose name clashes with one of these, or with the Chinese header a
+spreadsheet gives one of them (:data:`CHINESE_HEADERS`: 保护区, 状态, 桩号, 岸别 …), is
+kept as ``<name>_input``, so the added column keeps its name in every output.
 
 Zones are tested strictest first and a point on a boundary counts as inside, so **a point
 exactly on the line between two zones belongs to the stricter zone**. Lines and polygons
@@ -42,16 +44,19 @@ import shapely
 
 from geo_guard._errors import InputFileError
 from geo_guard._parallel import chunked
+from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.crs import with_input_crs
-from geo_guard.io.coords import coordinates_from_table
+from geo_guard.io import ROW_NOTES
+from geo_guard.io.coords import REASON_OUT_OF_RANGE, coordinates_from_table
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from geo_guard.vocabulary.columns import find_column
+from geo_guard.vocabulary.headers import HEADERS
 from geo_guard.vocabulary.source_types import normalise_source_types
 from geo_guard.vocabulary.zone_levels import zone_levels
 from geo_guard.zones.admin import ADMIN_COLUMNS, admin_join
-from geo_guard.zones.build import build_zones, polygonal
+from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
@@ -71,12 +76,23 @@ ADDED_COLUMNS = (
     "reason",
 )
 
+#: Every column classify can add: ``inside_L0`` … ``inside_L3`` for lines and polygons,
+#: ``township``/``village`` with an admin layer.
+OUTPUT_COLUMNS = (*ADDED_COLUMNS, *(f"inside_L{level}" for level in range(4)), *ADMIN_COLUMNS)
+#: Their Chinese headers in spreadsheets (from the one vocabulary, ``vocabulary.headers``).
+CHINESE_HEADERS = {column: HEADERS[column] for column in OUTPUT_COLUMNS}
+
 #: Headers that hold the risk-source type, best first.
 TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type")
 
 BOTH_BANKS = "两岸"
 REASON_EMPTY_GEOMETRY = "几何为空 / empty geometry"
 REASON_REPAIRED = "几何无效，已修复 / invalid geometry repaired"
+REASON_LAT_FIRST = (
+    "经纬度颠倒（x 为纬度），请交换坐标 / latitude first: x holds the latitude and y the "
+    "longitude (EPSG:4490 and EPSG:4326 officially list latitude first); swap the "
+    "coordinates (QGIS: Swap X and Y coordinates)"
+)
 
 
 @dataclass(frozen=True)
@@ -235,7 +251,9 @@ def classify(
         frame, placed = _place_features(sources, canal, index, crs)
     else:
         frame, placed = _place_table(sources, canal, index, crs, lon_col, lat_col)
-    out = _rename_clashes(frame)
+    _add_row_notes(placed["reason"], sources)
+    renamed = _clash_names(frame)
+    out = _rename_clashes(frame, renamed)
     for column, values in placed.items():
         out[column] = values
     out["source_type"] = _source_types(sources, type_col)
@@ -250,7 +268,7 @@ def classify(
         if isinstance(frame, gpd.GeoDataFrame)
         else list(frame.columns)
     )
-    ordered = [f"{c}_input" if c in ADDED_COLUMNS + ADMIN_COLUMNS else c for c in ordered]
+    ordered = [renamed.get(c, c) for c in ordered]
     extra = [c for c in out.columns if c.startswith("inside_L")]
     admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
     columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
@@ -322,6 +340,13 @@ def _place_features(
     reason = np.full(n, "", dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     status[missing], reason[missing] = "invalid", REASON_EMPTY_GEOMETRY
+    # Coordinates that are inf/NaN, beyond ±180/±90, or that PROJ cannot bring into the
+    # metric CRS (it gives inf) would crash GEOS: such rows are invalid, with the reason.
+    unusable = _unusable_coordinates(frame.geometry.values, frame.crs, geoms, ~missing)
+    for text in set(unusable[unusable != ""]):
+        rows = unusable == text
+        status[rows], reason[rows] = "invalid", text
+    missing |= unusable != ""
     broken = ~missing & ~shapely.is_valid(geoms)
     if broken.any():
         geoms = geoms.copy()
@@ -344,6 +369,45 @@ def _place_features(
     placed.update(lon=lon, lat=lat, status=status, reason=reason)
     _flag_far(placed)
     return frame, placed
+
+
+def _unusable_coordinates(
+    source: np.ndarray, crs: pyproj.CRS, metric: np.ndarray, present: np.ndarray
+) -> np.ndarray:
+    """Why each geometry's coordinates cannot be used ("" when they can).
+
+    Examples
+    --------
+    >>> geoms = np.array([shapely.Point(112.5, 33), shapely.Point(1e10, 0),
+    ...                   shapely.Point(33, 112.5)])
+    >>> metric = np.array([shapely.Point(0, 0), shapely.Point(np.inf, np.inf),
+    ...                    shapely.Point(np.inf, np.inf)])
+    >>> why = _unusable_coordinates(geoms, pyproj.CRS(4490), metric, np.ones(3, dtype=bool))
+    >>> why[0], why[1] == REASON_OUT_OF_RANGE, why[2] == REASON_LAT_FIRST
+    ('', True, True)
+    """
+    n = len(source)
+    out = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(present)
+    xy, owner = shapely.get_coordinates(source[rows], return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    geographic = crs.is_geographic or (crs.is_compound and crs.sub_crs_list[0].is_geographic)
+    with np.errstate(invalid="ignore"):
+        if geographic:
+            bad |= (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+        metric_xy, metric_owner = shapely.get_coordinates(metric[rows], return_index=True)
+        failed = np.zeros(len(rows), dtype=bool)
+        failed[metric_owner[~np.isfinite(metric_xy).all(axis=1)]] = True
+        failed[owner[bad]] = True
+        out[rows[failed]] = REASON_OUT_OF_RANGE
+        if geographic:
+            # A latitude-first file: x holds Chinese latitudes, y Chinese longitudes.
+            lat_x = (xy[:, 0] >= 17) & (xy[:, 0] <= 55) & (xy[:, 1] >= 72) & (xy[:, 1] <= 136)
+            swapped = np.bincount(owner[lat_x], minlength=len(rows)) == np.bincount(
+                owner, minlength=len(rows)
+            )
+            out[rows[failed & swapped]] = REASON_LAT_FIRST
+    return out
 
 
 def _place_points(canal: Canal, index: ZoneIndex, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -424,9 +488,38 @@ def _flag_far(placed: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------ columns
-def _rename_clashes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    names = set(ADDED_COLUMNS + ADMIN_COLUMNS)
-    renamed = {c: f"{c}_input" for c in frame.columns if c in names and c != frame.geometry.name}
+def _clash_names(frame: gpd.GeoDataFrame) -> dict[Any, str]:
+    """Input columns named like an added column (English or its Chinese header) -> new name.
+
+    ``<name>_input``, or ``<name>_input2`` ... when the input has that name too.
+    """
+    added = {*CHINESE_HEADERS, *CHINESE_HEADERS.values()}
+    taken = {str(c) for c in frame.columns} | added
+    renamed: dict[Any, str] = {}
+    for column in frame.columns:
+        if column == frame.geometry.name or str(column) not in added:
+            continue
+        candidate, number = f"{column}_input", 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{column}_input{number}"
+        taken.add(candidate)
+        renamed[column] = candidate
+    return renamed
+
+
+def _add_row_notes(reason: np.ndarray, sources: pd.DataFrame) -> None:
+    """Append the notes :func:`~geo_guard.io.read_table` left on rows (by index label)."""
+    notes = sources.attrs.get(ROW_NOTES)
+    if not notes:
+        return
+    for i, label in enumerate(sources.index):
+        note = notes.get(label)
+        if note:
+            reason[i] = f"{reason[i]}; {note}" if reason[i] else note
+
+
+def _rename_clashes(frame: gpd.GeoDataFrame, renamed: dict[Any, str]) -> gpd.GeoDataFrame:
     out = frame.rename(columns=renamed)
     if frame.geometry.name != "geometry":
         out = out.rename_geometry("geometry")

@@ -62,6 +62,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import CRSMissingError, InputFileError, OptionError
+from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.corridor import tables
 from geo_guard.corridor.strips import (
@@ -75,7 +76,7 @@ from geo_guard.corridor.strips import (
 from geo_guard.crs import with_input_crs
 from geo_guard.settings import BANK_LEFT, BANK_RIGHT
 from geo_guard.vocabulary.columns import find_column
-from geo_guard.zones.build import polygonal, segment_widths, to_crs_valid
+from geo_guard.zones.build import segment_widths
 from geo_guard.zones.rules import ZoneRules
 from geo_guard.zones.territory import distance_faces
 

@@ -27,8 +27,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
-from geo_guard.zones.build import polygonal
 from geo_guard.zones.territory import distance_faces
 
 

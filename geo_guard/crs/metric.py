@@ -19,7 +19,15 @@ import geopandas as gpd
 import pyproj
 
 from geo_guard._errors import CRSError, CRSMissingError, OptionError
-from geo_guard.crs.parse import WGS84, _alias_key, _is_geographic, _short, _transformer, parse_crs
+from geo_guard.crs.parse import (
+    WGS84,
+    _alias_key,
+    _crs_label,
+    _is_geographic,
+    _short,
+    _transformer,
+    parse_crs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +38,7 @@ _GK3_CM_MIN = 75
 _GK3_CM_MAX = 135
 
 
-def _wgs84_centre(data: Any) -> tuple[float, float]:
+def _wgs84_centre(data: Any, source: str = "the data") -> tuple[float, float]:
     if isinstance(data, gpd.GeoDataFrame | gpd.GeoSeries):
         if data.crs is None:
             raise CRSMissingError(
@@ -38,13 +46,20 @@ def _wgs84_centre(data: Any) -> tuple[float, float]:
                 "an explicit metric CRS such as EPSG:4547"
             )
         bounds = tuple(float(v) for v in data.total_bounds)
-        if not all(math.isfinite(v) for v in bounds):
+        if all(math.isnan(v) for v in bounds):
             raise CRSError(
                 "cannot choose a metric CRS for empty data; pass an explicit one such as EPSG:4547"
             )
-        if not data.crs.equals(WGS84, ignore_axis_order=True):
+        if not all(math.isfinite(v) for v in bounds):
+            raise CRSError(
+                f"{source} has infinite or NaN coordinates (bounds "
+                f"{', '.join(f'{v:g}' for v in bounds)}); fix or delete those features"
+            )
+        declared = data.crs
+        if not declared.equals(WGS84, ignore_axis_order=True):
             # Densified edges: a bbox's edges are curves in lon/lat.
-            bounds = _transformer(data.crs, WGS84).transform_bounds(*bounds, densify_pts=21)
+            bounds = _transformer(declared, WGS84).transform_bounds(*bounds, densify_pts=21)
+        _check_centre(bounds, declared, source)
     else:
         try:
             bounds = tuple(float(v) for v in data)
@@ -65,6 +80,27 @@ def _wgs84_centre(data: Any) -> tuple[float, float]:
     return lon, lat
 
 
+def _check_centre(bounds: tuple[float, ...], declared: pyproj.CRS, source: str) -> None:
+    """Say what is wrong when a frame's coordinates do not fit the CRS it declares."""
+    minx, miny, maxx, maxy = bounds
+    x, y = (minx + maxx) / 2.0, (miny + maxy) / 2.0
+    if all(math.isfinite(v) for v in (x, y)) and abs(x) <= 180.0 and abs(y) <= 90.0:
+        return
+    label = _crs_label(declared)
+    if _is_geographic(declared) and abs(x) <= 90.0 and 90.0 < abs(y) <= 180.0:
+        raise CRSError(
+            f"{source} ({label}) is centred at x={x:g}, y={y:g}: x holds the latitude and y "
+            f"the longitude ({label} officially lists latitude first and some software "
+            "writes it so); swap X and Y (QGIS: Processing > Swap X and Y coordinates; in "
+            "a table, swap the columns) so that x is the longitude"
+        )
+    raise CRSError(
+        f"{source}: its coordinates (centred at x={x:g}, y={y:g}) do not fit its CRS "
+        f"{label}; give the real one with --crs (wgs84 or cgcs2000 for degrees, e.g. "
+        "EPSG:4547 for Gauss-Kruger metres)"
+    )
+
+
 def _utm_epsg(lon: float, lat: float) -> int:
     # Plain 6-degree zones (no Norway/Svalbard exceptions: not relevant in China).
     zone = min(max(math.floor((lon + 180.0) / 6.0) + 1, 1), 60)
@@ -79,7 +115,9 @@ def _gk3_epsg(lon: float) -> int | None:
     return None
 
 
-def metric_crs_for(data: Any, policy: str | int | pyproj.CRS = "gk3") -> pyproj.CRS:
+def metric_crs_for(
+    data: Any, policy: str | int | pyproj.CRS = "gk3", *, source: str = "the data"
+) -> pyproj.CRS:
     """Choose the metric CRS to measure and buffer `data` in.
 
     Parameters
@@ -92,6 +130,8 @@ def metric_crs_for(data: Any, policy: str | int | pyproj.CRS = "gk3") -> pyproj.
         the centre (EPSG:4534 = CM 75E ... EPSG:4554 = CM 135E; UTM outside 73.5-136.5E).
         ``"utm"``: WGS84 UTM zone of the centre (EPSG:326xx north, 327xx south).
         Anything else is parsed by :func:`parse_crs` and must be projected, in metres.
+    source : str, default "the data"
+        Name of the data in messages (e.g. its file name).
 
     Returns
     -------
@@ -100,7 +140,8 @@ def metric_crs_for(data: Any, policy: str | int | pyproj.CRS = "gk3") -> pyproj.
     Raises
     ------
     CRSError
-        `policy` is not a metric projected CRS, or `data` is empty.
+        `policy` is not a metric projected CRS, `data` is empty, or its coordinates do not
+        fit its CRS (latitude-first lon/lat says so and how to swap).
     CRSMissingError
         `data` has no CRS.
     OptionError
@@ -114,7 +155,7 @@ def metric_crs_for(data: Any, policy: str | int | pyproj.CRS = "gk3") -> pyproj.
     32649
     """
     if isinstance(policy, str) and _alias_key(policy) in ("gk3", "utm"):
-        lon, lat = _wgs84_centre(data)
+        lon, lat = _wgs84_centre(data, source)
         code = _gk3_epsg(lon) if _alias_key(policy) == "gk3" else None
         if code is None:
             code = _utm_epsg(lon, lat)

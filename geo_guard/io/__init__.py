@@ -7,11 +7,12 @@ write atomic and every file name safe.
 """
 
 from geo_guard.io.files import atomic_path, safe_filename
-from geo_guard.io.tables import read_table
+from geo_guard.io.tables import ROW_NOTES, read_table
 from geo_guard.io.vector import ENGINES, read_vector, write_table, write_vector, write_vector_layers
 
 __all__ = [
     "ENGINES",
+    "ROW_NOTES",
     "atomic_path",
     "read_table",
     "read_vector",

@@ -3,7 +3,11 @@
 Text typed by people (risk-source names, notes) ends up in CSV and XLSX files opened in
 Excel; a cell such as ``=HYPERLINK(...)`` must stay text, never run as a formula
 (CSV/formula injection). :func:`escape_formula` is applied by every spreadsheet writer.
-XLSX sheets get a bold frozen header, a filter and column widths fitted to Chinese text.
+A line break typed in a cell must not start a new row either: CSV fields holding CR or LF
+are quoted (:data:`CSV_OPTIONS`, the one place that decides how CSV is written). XLSX
+cells keep control characters that XML cannot hold as Excel's own ``_x0001_`` escapes
+(:func:`xlsx_escape`), and a sheet is never longer than Excel allows. XLSX sheets get a
+bold frozen header, a filter and column widths fitted to Chinese text.
 
 Examples
 --------
@@ -16,7 +20,9 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import logging
 import math
 import numbers
@@ -44,6 +50,29 @@ _XLSX_MAX_CHARS = 32_767  # Excel's limit per cell; longer text makes Excel "rep
 _XLSX_MAX_EXACT_INT = 10**15  # Excel keeps 15 significant digits; longer ints become text
 _XLSX_MIN_WIDTH, _XLSX_MAX_WIDTH = 6, 60
 _SHEET_NAME_MAX = 31
+#: Excel's sheet size (header and title rows included); a longer sheet is cut when opened.
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_COLUMNS = 16_384
+
+#: How every CSV is written, decided here only: UTF-8 with a byte-order mark (Excel then
+#: reads Chinese), CRLF line ends (RFC 4180, what Excel writes) and minimal quoting, which
+#: quotes every field holding the separator, a quote, CR or LF (the characters of the line
+#: end). A bare CR in a note therefore stays inside its cell: unquoted, Excel and pandas
+#: read it as a line end, and the rest of the cell (``=cmd|...``) as a new row.
+CSV_OPTIONS: dict[str, Any] = {
+    "encoding": "utf-8-sig",
+    "lineterminator": "\r\n",
+    "quoting": csv.QUOTE_MINIMAL,
+}
+
+# Characters XML 1.0 cannot hold (openpyxl refuses them), plus the non-characters U+FFFE/F.
+_XML_ILLEGAL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+_XML_ILLEGAL = re.compile(f"[{_XML_ILLEGAL_CHARS}]")
+# Excel's escape of a character in cell text (ECMA-376 ST_Xstring): "_x0001_" is U+0001.
+_XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# An "_" that would start such an escape, also where the closing "_" is the start of a
+# control character's escape; a lookahead, so "_x0041_x0042_" gets both.
+_XLSX_ESCAPE_START = re.compile(f"_(?=x[0-9A-Fa-f]{{4}}[_{_XML_ILLEGAL_CHARS}])")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -90,6 +119,40 @@ def escape_formula(value: object) -> object:
     if value == "-" or _PLAIN_NUMBER.fullmatch(value):
         return value
     return "'" + value
+
+
+def xlsx_escape(text: str) -> str:
+    """Cell text as Excel stores it: control characters XML cannot hold become ``_xHHHH_``.
+
+    Excel writes a control character in a cell as ``_x0001_`` and shows the character
+    again when it reads the file; :func:`xlsx_unescape` does the same for
+    :func:`~geo_guard.io.read_table`. Text that already looks like an escape gets its
+    ``_`` escaped (``_x005F_``) so it reads back unchanged.
+
+    Examples
+    --------
+    >>> xlsx_escape("a\x01b"), xlsx_escape("_x0041_")
+    ('a_x0001_b', '_x005F_x0041_')
+    >>> xlsx_unescape(xlsx_escape("a\x01b_x0041_")) == "a\x01b_x0041_"
+    True
+    """
+    if "_x" in text:
+        text = _XLSX_ESCAPE_START.sub("_x005F_", text)
+    return _XML_ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
+
+
+def xlsx_unescape(text: str) -> str:
+    """Undo :func:`xlsx_escape` (and Excel's own escapes) in text read with openpyxl."""
+    if "_x" not in text:
+        return text
+    return _XLSX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+
+
+def write_csv(df: pd.DataFrame, target: Path) -> None:
+    """Write ``df`` as CSV to ``target`` atomically, formulas escaped (:data:`CSV_OPTIONS`)."""
+    frame = spreadsheet_frame(df)
+    with atomic_path(target) as temp:
+        frame.to_csv(temp, index=False, **CSV_OPTIONS)
 
 
 def spreadsheet_frame(df: pd.DataFrame, *, max_wkt_chars: int | None = None) -> pd.DataFrame:
@@ -149,10 +212,11 @@ def _sheet_title(name: object, used: set[str]) -> str:
 
 
 class _CellCleaner:
-    """Turns pandas/numpy values into what openpyxl writes correctly, counting truncations."""
+    """Turns pandas/numpy values into what openpyxl writes correctly, counting changes."""
 
     def __init__(self) -> None:
         self.truncated = 0
+        self.escaped = 0
 
     def __call__(self, value: object) -> object:
         if value is None or value is pd.NA or value is pd.NaT:
@@ -181,11 +245,19 @@ class _CellCleaner:
         return self._text(str(value))
 
     def _text(self, text: str) -> str:
-        text = escape_formula(ILLEGAL_CHARACTERS_RE.sub("", text))
-        if len(text) > _XLSX_MAX_CHARS:
+        text = escape_formula(text)
+        stored = xlsx_escape(text)
+        if len(stored) != len(text):
+            self.escaped += 1
+        if len(stored) > _XLSX_MAX_CHARS:
             self.truncated += 1
-            text = text[:_XLSX_MAX_CHARS]
-        return text
+            # Cut the text, not its escaped form, so no escape is cut in half; each step
+            # removes at least as many characters as the stored text is too long.
+            cut = _XLSX_MAX_CHARS
+            while len(stored) > _XLSX_MAX_CHARS:
+                cut -= len(stored) - _XLSX_MAX_CHARS
+                stored = xlsx_escape(text[:cut])
+        return stored
 
 
 def _display_width(text: str) -> int:
@@ -231,12 +303,36 @@ def _fill_sheet(ws: Any, frame: pd.DataFrame, title: str | None) -> None:
             clean.truncated,
             _XLSX_MAX_CHARS,
         )
+    if clean.escaped:
+        logger.warning(
+            "sheet '%s': %d texts hold control characters (U+0000-U+001F) that a workbook "
+            "cannot store as such; they are written as Excel's escapes such as _x0001_, which "
+            "Excel, WPS and geo_guard read back as the characters (other programs may show "
+            "the escape); write .csv or .parquet to keep them as they are",
+            ws.title,
+            clean.escaped,
+        )
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
     if headers:
         last = get_column_letter(len(headers))
         ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(frame)}"
     for i, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
         ws.column_dimensions[get_column_letter(i)].width = _column_width(header, values)
+
+
+def _check_sheet_size(target: Path, sheet: object, rows: int, columns: int) -> None:
+    """Refuse a sheet Excel would cut: it opens the file and silently drops the rest."""
+    if rows > XLSX_MAX_ROWS:
+        raise OutputError(
+            f"{target.name}: sheet '{sheet}' would have {rows:,} rows (header included), more "
+            f"than the {XLSX_MAX_ROWS:,} an Excel sheet holds; write .csv or .parquet instead, "
+            "or split the table over several sheets"
+        )
+    if columns > XLSX_MAX_COLUMNS:
+        raise OutputError(
+            f"{target.name}: sheet '{sheet}' has {columns:,} columns, more than the "
+            f"{XLSX_MAX_COLUMNS:,} an Excel sheet holds; write .csv or .parquet instead"
+        )
 
 
 def write_xlsx_sheets(
@@ -272,7 +368,9 @@ def write_xlsx_sheets(
     Raises
     ------
     OutputError
-        ``path`` is not ``.xlsx`` or its folder is missing.
+        ``path`` is not ``.xlsx``, its folder is missing, or a sheet has more rows (header
+        and title included) or columns than Excel allows (1,048,576 x 16,384): write CSV
+        or Parquet for such tables, or split them.
     OptionError
         No sheets, or titles for sheets that are not written.
 
@@ -299,12 +397,31 @@ def write_xlsx_sheets(
             f"title_rows names sheets that are not written ({name_list(unknown)}); "
             "use the same names as in sheets"
         )
+    for name, df in sheets.items():
+        _check_sheet_size(target, name, len(df) + 1 + bool(titles.get(name)), df.shape[1])
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
     for name, df in sheets.items():
         ws = workbook.create_sheet(_sheet_title(name, used))
-        _fill_sheet(ws, spreadsheet_frame(df, max_wkt_chars=_XLSX_MAX_CHARS), titles.get(name))
+        frame = spreadsheet_frame(df, max_wkt_chars=_XLSX_MAX_CHARS)
+        _check_sheet_size(target, name, 0, frame.shape[1])  # a named index adds columns
+        _fill_sheet(ws, frame, titles.get(name))
+    return save_workbook_atomically(workbook, target)
+
+
+def save_workbook_atomically(workbook: openpyxl.Workbook, target: Path) -> Path:
+    """Save an openpyxl workbook to ``target`` atomically (the old file stays on failure).
+
+    Examples
+    --------
+    >>> save_workbook_atomically(openpyxl.Workbook(), tmp / "empty.xlsx").name
+    'empty.xlsx'
+    """
+    # Zip in memory, then write once: openpyxl leaves its zip file open when the disk fills
+    # up, and its clean-up at exit would print a traceback.
+    buffer = io.BytesIO()
+    workbook.save(buffer)
     with atomic_path(target) as temp:
-        workbook.save(temp)
-    return target
+        temp.write_bytes(buffer.getbuffer())
+    return Path(target)

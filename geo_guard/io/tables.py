@@ -1,9 +1,11 @@
 """Reading the tables field teams send: CSV in any common encoding, or XLSX.
 
-CSV comes as UTF-8, UTF-8 with BOM, GBK/GB18030 or Excel's UTF-16 "Unicode text", with
-any common separator; XLSX by sheet. Values are kept as typed (``"0123"`` stays text), a
+CSV comes as UTF-8, UTF-8 with BOM, GBK/GB18030 or Excel's UTF-16 "Unicode text" (a file
+mixing UTF-8 and GBK lines is read line by line, :mod:`geo_guard.io.encoding`), with any
+common separator; XLSX by sheet. Values are kept as typed (``"0123"`` stays text), a
 title row above the header is skipped, and every record row is kept, empty ones between
-records included, so row numbers match the sheet.
+records included, so row numbers match the sheet. Fields of any length are read, and
+empty fields beyond the header (``...,d,,,``) are ignored.
 
 Examples
 --------
@@ -14,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import logging
@@ -28,6 +29,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo_guard._errors import InputFileError, OptionError, one_line
+from geo_guard.io.encoding import DecodedText, decode_text
+from geo_guard.io.spreadsheets import xlsx_unescape
 
 logger = logging.getLogger(__name__)
 
@@ -39,49 +42,30 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEPARATORS = ("\t", ";", ",", "|")
 # Rows above the header that hold a title ("附件2 …问题清单") are skipped; look this far.
 _TITLE_ROWS_MAX = 10
+#: ``DataFrame.attrs`` key of :func:`read_table`: row label -> a note on that row (a line
+#: in another encoding), for callers that report a reason per row (classify does).
+ROW_NOTES = "row_notes"
+
+# The csv module refuses fields over 131,072 characters by default, pandas reads any; a
+# long note or WKT is a legitimate value, so lift the limit (it only ever grows here).
+# 2**31 - 1 rather than sys.maxsize, which overflows a C long on Windows.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
-def _decode(data: bytes, name: str, encoding: str | None) -> str:
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise OptionError(
-                f"unknown encoding {encoding!r}; use e.g. utf-8, utf-8-sig, gb18030 or gbk"
-            ) from None
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as err:
-            raise InputFileError(
-                f"{name}: cannot decode as {encoding} (byte {data[err.start]:#04x} at "
-                f"position {err.start}); try --encoding gb18030 or utf-8, or leave it out"
-            ) from None
-        return text.lstrip("\ufeff")
-    # Excel's "Unicode text" export is UTF-16 with a BOM (and tab-separated).
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    # UTF-8 first: it is strict, so GBK bytes almost never pass as UTF-8 by accident, while
-    # the reverse happens (GB18030 decodes many UTF-8 byte pairs to wrong characters).
-    # utf-8-sig also reads plain UTF-8; GB18030 is a superset of GBK and GB2312.
-    for candidate in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-        logger.debug("%s: decoded as %s", name, candidate)
-        return text
-    from charset_normalizer import from_bytes
+def _lines(text: str) -> list[str]:
+    """Lines split where pandas and Excel split them (CR, LF, CRLF), endings kept.
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise InputFileError(
-            f"{name}: cannot tell the text encoding; pass --encoding (e.g. gb18030, big5)"
-        )
-    logger.warning("%s: not UTF-8 or GB18030; guessed encoding %s", name, best.encoding)
-    return str(best).lstrip("\ufeff")
+    Not :meth:`str.splitlines`, which also breaks at \\v, \\f, \\x1c-\\x1e, U+0085,
+    U+2028 and U+2029: those are ordinary characters inside a CSV field.
+    """
+    return io.StringIO(text, newline="").readlines()
+
+
+def _csv_rows(lines: list[str], sep: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(lines, delimiter=sep))
+    except csv.Error:  # a stray quote in the first lines: this separator does not fit
+        return []
 
 
 def _sniff_separator(lines: list[str]) -> str:
@@ -118,36 +102,57 @@ def _filled(value: object) -> bool:
 
 
 def _read_text_table(data: bytes, name: str, encoding: str | None) -> pd.DataFrame:
-    text = _decode(data, name, encoding)
+    decoded = decode_text(data, name, encoding)
+    text = decoded.text
     if not text.strip():
         raise InputFileError(f"{name}: the file is empty; export the table again with a header row")
-    head = text[:200_000].splitlines()[:50]
+    head = _lines(text[:200_000])[:50]
     sep = _sniff_separator([line for line in head if line.strip()][:20])
-    skip = _title_rows(list(csv.reader(head[:_TITLE_ROWS_MAX], delimiter=sep)))
+    skip = _title_rows(_csv_rows(head[:_TITLE_ROWS_MAX], sep))
     if skip:
         logger.warning("%s: skipped %d title line(s) above the header", name, skip)
+    df = _parse_csv(text, sep, skip, name)
+    if decoded.other_lines:
+        df.attrs[ROW_NOTES] = _encoding_notes(decoded, sep, skip, len(df))
+    return df
+
+
+def _parse_csv(text: str, sep: str, skip: int, name: str) -> pd.DataFrame:
+    # dtype=str + keep_default_na=False: values stay as typed ("0123", "NA", "112,5").
+    # index_col=False: a trailing separator on every line must not turn the first column
+    # into the index. pandas then cuts fields beyond the header with only a warning.
+    options: dict[str, object] = {
+        "sep": sep,
+        "dtype": str,
+        "keep_default_na": False,
+        "skiprows": skip,
+        "index_col": False,
+        "engine": "c",
+    }
     try:
-        # dtype=str + keep_default_na=False: values stay as typed ("0123", "NA", "112,5").
-        # index_col=False: a trailing separator on every line must not turn the first column
-        # into the index. pandas then cuts fields beyond the header with only a warning.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
-            df = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                skiprows=skip,
-                index_col=False,
-                engine="c",
-            )
+            try:
+                df = pd.read_csv(io.StringIO(text), **options)  # type: ignore[call-overload]
+            except pd.errors.ParserError as err:
+                if "Expected" not in str(err):
+                    raise
+                # Lines with several fields beyond the header ("...,d,,,"): pandas refuses
+                # them outright. Empty extra fields are formatting; filled ones are refused.
+                header = pd.read_csv(io.StringIO(text), nrows=0, **options)  # type: ignore[call-overload]
+                width = header.shape[1]
+                _check_extra_fields(text, sep, skip, width, name)
+                df = pd.read_csv(io.StringIO(text), usecols=range(width), **options)  # type: ignore[call-overload]
+                logger.info("%s: empty fields beyond the header's %d columns ignored", name, width)
+    except InputFileError:
+        raise
     except pd.errors.EmptyDataError:
         raise InputFileError(
             f"{name}: the file is empty; export the table again with a header row"
         ) from None
     except (pd.errors.ParserError, ValueError) as err:
         raise InputFileError(
-            f"{name}: cannot read the table ({one_line(err)}); quote values that contain "
+            f"{name}: cannot read the table ({one_line(err)[:300]}); quote values that contain "
             f"the separator {sep!r}"
         ) from None
     for w in caught:
@@ -161,13 +166,60 @@ def _read_text_table(data: bytes, name: str, encoding: str | None) -> pd.DataFra
 
 def _check_extra_fields(text: str, sep: str, skip: int, width: int, name: str) -> None:
     """Refuse lines whose fields beyond the header are filled: pandas would drop them."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    for record, row in enumerate(reader):
-        if record > skip and len(row) > width and any(f.strip() for f in row[width:]):
-            raise InputFileError(
-                f"{name}: line {reader.line_num} has {len(row)} fields but the header has "
-                f"{width}; quote values that contain {sep!r} or name the extra column"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        for record, row in enumerate(reader):
+            if record > skip and len(row) > width and any(f.strip() for f in row[width:]):
+                raise InputFileError(
+                    f"{name}: line {reader.line_num} has {len(row)} fields but the header has "
+                    f"{width}; quote values that contain {sep!r} or name the extra column"
+                )
+    except csv.Error as err:
+        raise InputFileError(
+            f"{name}: cannot read line {reader.line_num} ({one_line(err)}); quote values that "
+            f"contain {sep!r}, quotes or line breaks"
+        ) from None
+
+
+def _record_lines(text: str, sep: str, skip: int) -> list[tuple[int, int]] | None:
+    """First and last line (1-based) of every data record, in the rows pandas gives."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    spans: list[tuple[int, int]] = []
+    first, header_seen = 1, False
+    try:
+        for row in reader:
+            start, first = first, reader.line_num + 1
+            if reader.line_num <= skip or not row:  # title lines, blank lines
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            spans.append((start, reader.line_num))
+    except csv.Error:
+        return None
+    return spans
+
+
+def _encoding_notes(decoded: DecodedText, sep: str, skip: int, rows: int) -> dict[int, str]:
+    """Row position -> bilingual note for the rows holding a line in the other encoding."""
+    spans = _record_lines(decoded.text, sep, skip)
+    if spans is None or len(spans) != rows:
+        return {}  # records and rows do not line up: the logged warning names the lines
+    other = set(decoded.other_lines)
+    names = {"utf-8": "UTF-8", "gb18030": "GB18030 (GBK)"}
+    theirs = names.get(decoded.other_encoding or "", decoded.other_encoding)
+    ours = names.get(decoded.encoding, decoded.encoding)
+    notes: dict[int, str] = {}
+    for row, (start, end) in enumerate(spans):
+        lines = [line for line in range(start, end + 1) if line in other]
+        if lines:
+            where = ", ".join(map(str, lines))
+            notes[row] = (
+                f"第 {where} 行的编码 ({theirs}) 与文件其余部分 ({ours}) 不同，已分别解码，"
+                f"请核对文字 / line {where} is {theirs} while the rest of the file is {ours}; "
+                "decoded on its own, check the text"
             )
+    return notes
 
 
 def _excel_sheet(book: pd.ExcelFile, sheet: str | int | None, name: str) -> str | int:
@@ -211,6 +263,17 @@ def _excel_header(values: list[object]) -> list[str]:
     return out
 
 
+def _unescape_cells(cells: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Excel writes control characters in a cell as ``_x0001_``; openpyxl leaves them so."""
+    flat = cells.ravel()
+    escaped = np.fromiter((isinstance(v, str) and "_x" in v for v in flat), bool, len(flat))
+    if not escaped.any():
+        return cells
+    flat = flat.copy()
+    flat[escaped] = [xlsx_unescape(v) for v in flat[escaped]]
+    return flat.reshape(cells.shape)
+
+
 def _read_excel_table(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
@@ -231,7 +294,7 @@ def _read_excel_table(path: Path, name: str, sheet: str | int | None) -> pd.Data
         raise InputFileError(
             f"{name}: sheet {label!r} is empty; pick another with --sheet or fill in the table"
         )
-    rows = raw.to_numpy(dtype=object)
+    rows = _unescape_cells(raw.to_numpy(dtype=object))
     skip = _title_rows([list(r) for r in rows[:_TITLE_ROWS_MAX]])
     if skip:
         logger.warning("%s: skipped %d title row(s) above the header", name, skip)
@@ -296,13 +359,17 @@ def read_table(
         numbers, empty cells are ``""``. A title row above the header (one filled cell, as
         in "附件2 问题点位清单") is skipped; so are trailing all-empty rows, all-empty
         unnamed columns and blank lines of text files (none of them is a record). Every
-        other row is kept, empty or not. The index is 0..n-1 in file order.
+        other row is kept, empty or not. The index is 0..n-1 in file order. Empty fields
+        beyond the header are ignored. A text file mixing UTF-8 and GB18030 (GBK) lines is
+        decoded line by line, with a logged warning naming the lines in the minority
+        encoding and ``attrs[ROW_NOTES]`` a note per row holding one (classify appends it
+        to the row's reason). XLSX cell text has Excel's ``_x0001_`` escapes undone.
 
     Raises
     ------
     InputFileError
         Missing, empty or unreadable file, old ``.xls``, unknown sheet (the sheets are
-        listed), a line with more fields than the header.
+        listed), a line with more filled fields than the header (the line is named).
     OptionError
         Unknown encoding name.
 
@@ -344,6 +411,12 @@ def read_table(
         )
     if sheet is not None:
         logger.warning("%s: --sheet is ignored for text files", name)
-    return _tidy(_read_text_table(data, name, encoding))
+    table = _read_text_table(data, name, encoding)
+    notes = table.attrs.get(ROW_NOTES)
+    table = _tidy(table)
+    table.attrs.clear()
+    if notes:  # _tidy drops trailing empty rows only: positions (= labels) still match
+        table.attrs[ROW_NOTES] = {row: note for row, note in notes.items() if row < len(table)}
+    return table
 
 

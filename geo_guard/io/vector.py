@@ -19,11 +19,10 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import logging
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -33,6 +32,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely.errors
 
 from geo_guard._errors import InputFileError, OptionError, OutputError, name_list
 from geo_guard.io.files import (
@@ -41,11 +41,14 @@ from geo_guard.io.files import (
     check_target,
     output_target,
     replace_file,
+    temp_folder,
+    write_error,
 )
+from geo_guard.io.gdal_text import nul_free
 from geo_guard.io.spreadsheets import (
     is_geometry_column,
-    spreadsheet_frame,
     wkt_text,
+    write_csv,
     write_xlsx_sheets,
 )
 
@@ -310,6 +313,14 @@ def read_vector(
             gdf = gpd.read_file(source, layer=layer_name, engine=engine)
         except _gdal_errors(engine) as err:
             raise _unreadable(source, err) from err
+        except shapely.errors.GEOSException as err:
+            # GDAL read it, but a feature is no geometry: a line with one point, an
+            # unclosed ring.
+            raise InputFileError(
+                f"{source}: a feature's geometry cannot be built ({_one_line(err, source)}); "
+                "a line needs two points and a ring must close: fix or delete that feature "
+                "(QGIS: Vector > Geometry Tools > Check Validity)"
+            ) from None
         except UnicodeDecodeError:
             # Typically a Shapefile whose Chinese field names other software cut at 10 bytes,
             # in the middle of a character.
@@ -395,6 +406,8 @@ def _to_file(
         options["SPATIAL_INDEX"] = "NO"
     if driver == "ESRI Shapefile":
         options["encoding"] = "UTF-8"  # GDAL then writes a .cpg saying UTF-8
+    if driver == "GeoJSON":  # text like "[[0]]" stays text, not a JSON array (GDAL >= 3.8)
+        options["AUTODETECT_JSON_STRINGS"] = "NO"
     if layer is not None:
         options["layer"] = layer
     with warnings.catch_warnings(record=True) as caught:
@@ -402,6 +415,8 @@ def _to_file(
         try:
             gdf.to_file(temp, driver=driver, engine=engine, **options)
         except _gdal_errors(engine) as err:
+            if "No space left" in str(err) or "disk is full" in str(err):
+                raise write_error(OSError(errno.ENOSPC, "No space left on device"), target) from err
             fix = "check the layer name, column names and geometries"
             if driver != "GPKG":
                 fix += ", or write .gpkg instead"
@@ -432,8 +447,7 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, target: Path, engine: str) -> None:
         )
     # A shapefile is several files: write them all into a temporary folder next to the
     # target, then move each into place, the .shp last (it is what readers open first).
-    workdir = Path(tempfile.mkdtemp(prefix=f".{target.stem}.tmp-", dir=target.parent))
-    try:
+    with temp_folder(target) as workdir:
         _to_file(gdf, workdir / target.name, target, driver="ESRI Shapefile", engine=engine)
         parts = sorted(workdir.iterdir(), key=lambda p: p.suffix.lower() == ".shp")
         new_suffixes = {p.suffix.lower() for p in parts}
@@ -444,8 +458,6 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, target: Path, engine: str) -> None:
                 old.unlink()
         for part in parts:
             replace_file(part, target.with_name(part.name))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _warn_lost_layers(target: Path, layer: str) -> None:
@@ -521,7 +533,7 @@ def write_vector(
             gdf.to_parquet(temp)
     else:
         driver = VECTOR_DRIVERS[suffix]
-        gdf = _extra_geometries_to_wkt(gdf, target)
+        gdf = nul_free(_extra_geometries_to_wkt(gdf, target), target)
         if driver == "ESRI Shapefile":
             _write_shapefile(gdf, target, engine)
         else:
@@ -604,7 +616,7 @@ def write_vector_layers(
             )
         seen[key] = name
         frame = _require_geometry(gdf, target, what=f"layer '{name}'")
-        frames[name] = _extra_geometries_to_wkt(frame, target)
+        frames[name] = nul_free(_extra_geometries_to_wkt(frame, target), target)
     with atomic_path(target) as temp:
         for name, frame in frames.items():
             _to_file(frame, temp, target, driver="GPKG", engine=engine, layer=name)
@@ -676,9 +688,7 @@ def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1")
         raise OutputError(f"{target.name}: unknown output type '{suffix}'; {_TABLE_TYPES}")
     check_target(target)
     if suffix == ".csv":
-        frame = spreadsheet_frame(df)
-        with atomic_path(target) as temp:
-            frame.to_csv(temp, index=False, encoding="utf-8-sig")
+        write_csv(df, target)
     elif suffix == ".xlsx":
         write_xlsx_sheets({sheet_name: df}, target)
     else:

@@ -30,13 +30,13 @@ Examples
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import folium
 import folium.plugins
@@ -49,13 +49,8 @@ from geo_guard.canal.model import Canal
 from geo_guard.crs import wgs84_to_gcj02
 from geo_guard.io.files import atomic_path
 from geo_guard.maps.assets import CDN, inline_assets
-from geo_guard.maps.elements import (
-    LegendElement,
-    Script,
-    json_for_script,
-    map_state,
-    minimap_links,
-)
+from geo_guard.maps.audit import add_audit
+from geo_guard.maps.elements import map_state
 from geo_guard.maps.layers import (
     WGS84,
     add_admin,
@@ -67,6 +62,7 @@ from geo_guard.maps.layers import (
     add_weak_stands,
     add_zones,
 )
+from geo_guard.maps.page import DataCall, LegendElement, Script, html_text, minimap_links
 from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
 
@@ -259,7 +255,7 @@ def add_basemap(m: folium.Map, name: str = "osm", *, tianditu_key: str | None = 
         group.add_to(m)
     folium.FeatureGroup(name=_NO_BASEMAP_LABEL, overlay=False, show=chosen is None).add_to(m)
     if offset is not None:
-        Script(f"GeoGuard.useOffset({m.get_name()}, {json_for_script(offset)});").add_to(m)
+        DataCall(m.get_name(), "useOffset", offset).add_to(m)
         state.note(_GCJ_NOTE)
 
 
@@ -278,7 +274,8 @@ def make_map(
         See :func:`add_basemap`.
     tianditu_key : str, optional
     title : str, optional
-        Shown at the top of the map and as the page title (as text, escaped).
+        Shown at the top of the map and as the page title, as text: it is carried as
+        data, never read as HTML or as a template.
     height : str
         CSS height of the map, e.g. ``"65vh"`` to leave room for a table below.
 
@@ -300,8 +297,8 @@ def make_map(
     m.default_css = [("leaflet_css", CDN["leaflet_css"])]
     add_basemap(m, basemap, tianditu_key=tianditu_key)
     if title:
-        m.get_root().title = html.escape(title)
-        Script(f"GeoGuard.title({m.get_name()}, {json_for_script(title)});").add_to(m)
+        m.get_root().title = html_text(title)
+        DataCall(m.get_name(), "title", title).add_to(m)
     return m
 
 
@@ -356,8 +353,7 @@ def add_controls(
             position="topleft", title="全屏", title_cancel="退出全屏"
         ).add_to(m)
     if search:
-        options = {"placeholder": "搜索名称或桩号 (如 K12+300)"}
-        Script(f"GeoGuard.search({name}, {json_for_script(options)});").add_to(m)
+        DataCall(name, "search", {"placeholder": "搜索名称或桩号 (如 K12+300)"}).add_to(m)
     if measure:
         folium.plugins.MeasureControl(
             position="topleft",
@@ -396,7 +392,7 @@ def add_controls(
                         "strings": {"hideText": "隐藏鹰眼图", "showText": "显示鹰眼图"}},
         }
         js, css = minimap_links()
-        Script(f"GeoGuard.miniMap({name}, {json_for_script(options)});", js=js, css=css).add_to(m)
+        DataCall(name, "miniMap", options, js=js, css=css).add_to(m)
     if legend:
         LegendElement(m).add_to(m)
     if fit and state.bounds is not None:
@@ -433,6 +429,7 @@ def risk_map(
     weak_stands: gpd.GeoDataFrame | None = None,
     forest: gpd.GeoDataFrame | None = None,
     admin: gpd.GeoDataFrame | None = None,
+    audit: Any = None,
     basemap: str | None = None,
     tianditu_key: str | None = None,
     title: str | None = None,
@@ -455,6 +452,8 @@ def risk_map(
         Classified risk sources (:func:`geo_guard.classify.classify`).
     gaps, weak_stands, forest, admin : GeoDataFrame, optional
         Corridor gaps, weak stands, forest patches, township/village polygons.
+    audit : AuditResult, path or mapping, optional
+        The audit of markers, fences and crossings (:func:`geo_guard.maps.audit.add_audit`).
     basemap : str, optional
         ``"osm"`` (default for a new map), ``"tianditu-vec"``, ``"tianditu-img"``,
         ``"amap"``, ``"amap-img"`` or ``"none"``; for an existing ``m`` nothing is added
@@ -490,7 +489,7 @@ def risk_map(
         if basemap is not None:
             add_basemap(m, basemap, tianditu_key=tianditu_key)
         if title:
-            Script(f"GeoGuard.title({m.get_name()}, {json_for_script(title)});").add_to(m)
+            DataCall(m.get_name(), "title", title).add_to(m)
     if zones is None and canal is not None and rules is not None:
         zones = build_zones(canal, rules, crs=WGS84)
     if rules is not None and rules.note:
@@ -505,6 +504,8 @@ def risk_map(
         add_weak_stands(m, weak_stands)
     if gaps is not None:
         add_gaps(m, gaps)
+    if audit is not None:
+        add_audit(m, audit)
     if canal is not None:
         add_canal(m, canal)
     if sources is not None:

@@ -1,11 +1,12 @@
-"""Building blocks of the HTML maps: compact data encoding, map state and folium elements.
+"""Building blocks of the HTML maps: compact data encoding and map state.
 
-Data goes into the page as JSON inside ``<script>``, encoded column by column (repeated
-values once, coordinates as integers) so 100,000 risk sources fit in a few MB. The
-browser side (``static/geo_guard/geo_guard_map.js``) builds the layers from it and puts
-every user value on the page with ``textContent``: a name such as
+Data goes into the page as JSON inside ``<script type="application/json">``, encoded
+column by column (repeated values once, coordinates as integers) so 100,000 risk sources
+fit in a few MB. The browser side (``static/geo_guard/geo_guard_map.js``) reads it with
+``JSON.parse`` and puts every user value on the page with ``textContent``: a name such as
 ``<img src=x onerror=alert(1)>`` shows as text and runs nothing. The JSON itself has
 ``<``, ``>`` and ``&`` escaped, so no value can close the ``<script>`` element.
+:mod:`geo_guard.maps.page` puts it into the page, never through a template.
 
 Examples
 --------
@@ -15,90 +16,37 @@ Examples
 
 from __future__ import annotations
 
-import html
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
-from folium.map import Layer
-from folium.template import Template
 
-from geo_guard.maps.assets import CDN, read_static, script_safe
 from geo_guard.settings import ZONE_NAMES
+from geo_guard.vocabulary.headers import HEADERS
 from geo_guard.vocabulary.source_types import SOURCE_TYPES
 
 __all__ = [
     "COLUMN_LABELS",
+    "LONE_SURROGATE",
+    "SHAPE_VERTICES",
     "TYPE_SHAPES",
-    "DataLayer",
-    "HtmlBlock",
     "MapState",
-    "Script",
     "encode_table",
     "json_for_script",
+    "legend_row",
     "map_state",
-    "shape_svg",
+    "shape_symbol",
 ]
 
 #: Chinese labels of the columns geo_guard adds (input columns keep their own names).
-COLUMN_LABELS: dict[str, str] = {
-    "name": "名称",
-    "zone": "保护区",
-    "zone_level": "保护区级别",
-    "distance_m": "距中心线 (m)",
-    "chainage_m": "里程 (m)",
-    "stake": "桩号",
-    "bank": "岸别",
-    "segment_id": "渠段",
-    "lon": "经度 (WGS84)",
-    "lat": "纬度 (WGS84)",
-    "source_type": "风险源类型",
-    "status": "状态",
-    "reason": "说明",
-    "township": "乡镇(街道)",
-    "village": "行政村",
-    "structure": "建筑物类型",
-    "section": "挖填方",
-    "groundwater": "地下水位",
-    "permeability": "渗透性",
-    "area_type": "区域类型",
-    "rule": "适用规则",
-    "width_m": "宽度 (m)",
-    "inner_m": "内边线距中心线 (m)",
-    "outer_m": "外边线距中心线 (m)",
-    "area_m2": "面积 (m²)",
-    "length_m": "长度 (m)",
-    "chainage_from_m": "起点里程 (m)",
-    "chainage_to_m": "终点里程 (m)",
-    "stake_from": "起点桩号",
-    "stake_to": "终点桩号",
-    "edge_left_m": "左岸管理范围宽 (m)",
-    "edge_right_m": "右岸管理范围宽 (m)",
-    "gap_m": "断档长度 (m)",
-    "kind": "类别",
-    "note": "备注",
-    "forest_id": "林地编号",
-    "code": "编码",
-    "gap_id": "断档编号",
-    "belt_m2": "林带面积 (m²)",
-    "forest_m2": "林地面积 (m²)",
-    "uncovered_m2": "未覆盖面积 (m²)",
-    "coverage": "覆盖率",
-    "mean_coverage": "平均覆盖率",
-    "action": "措施",
-    "survival": "保存率",
-    "canopy": "郁闭度",
-    "species": "树种",
-    "planting_year": "栽植年份",
-}
+COLUMN_LABELS: dict[str, str] = HEADERS
 
 #: Number formats of known numeric columns (others: up to 10 significant digits).
 _FORMATS: dict[str, str] = {
@@ -188,26 +136,12 @@ SHAPE_VERTICES: dict[str, list[float] | None] = {
 }
 
 
-def shape_svg(shape: str, fill: str = "#bdbdbd", size: int = 16) -> str:
-    """A small inline SVG of a marker shape, for the legend.
-
-    Examples
-    --------
-    >>> shape_svg("circle").startswith("<svg")
-    True
-    """
-    verts = SHAPE_VERTICES.get(shape)
-    head = (
-        f'<svg width="{size}" height="{size}" viewBox="-1.6 -1.6 3.2 3.2" aria-hidden="true">'
-    )
-    paint = f'fill="{html.escape(fill)}" stroke="#222" stroke-width="0.14"'
-    if verts is None:
-        return f'{head}<circle r="1" {paint}/></svg>'
-    points = " ".join(f"{verts[i]},{verts[i + 1]}" for i in range(0, len(verts), 2))
-    return f'{head}<polygon points="{points}" {paint}/></svg>'
-
-
 # --------------------------------------------------------------------------- JSON
+
+
+#: A UTF-16 surrogate alone (text decoded with ``surrogateescape``) cannot be written
+#: as UTF-8; JSON can carry it as an escape.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_for_script(obj: Any) -> str:
@@ -215,24 +149,20 @@ def json_for_script(obj: Any) -> str:
 
     ``<``, ``>`` and ``&`` become ``\\u003c``/``\\u003e``/``\\u0026`` (JavaScript reads
     them back unchanged), so a value cannot end the script or open a comment; the line
-    separators U+2028/U+2029 are escaped too. NaN is refused (it is not JSON).
+    separators U+2028/U+2029 and lone surrogates (which UTF-8 cannot hold) are escaped
+    too. NaN is refused (it is not JSON).
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
+    text = (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return False
+    if LONE_SURROGATE.search(text):
+        text = LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
 
 
 _FIXED = {"{:.0f}": 0, "{:.1f}": 1, "{:.2f}": 2, "{:.6f}": 6}
@@ -280,9 +210,13 @@ def display_strings(values: pd.Series, column: object = None) -> np.ndarray:
             out = display_strings(series.mask(parsed), None)
             out[parsed] = [pattern.format(v) for v in numbers[parsed]]
             return out
-    text = series.astype("string")  # str() of every value; missing stays missing
-    text = text.mask(text.str.strip() == "")
-    return text.to_numpy(dtype=object, na_value=None)
+    # str() of every value, missing and blank ones None. Not astype("string"): its Arrow
+    # storage refuses text a decoder left lone surrogates in, and this is no slower.
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    out[:] = [None if gone or not (text := str(value)).strip() else text
+              for value, gone in zip(values, missing, strict=True)]
+    return out
 
 
 def encode_column(
@@ -410,10 +344,11 @@ class MapState:
         ``"gcj02"`` when the base map is AMap: overlays are moved to GCJ-02 in the page.
     basemap : str or None
         Name of the base map added by geo_guard.
-    legend : list of (str, str)
-        Legend sections: (heading, HTML rows) in the order the layers were added.
+    legend : list of (str, list of dict)
+        Legend sections: (heading, rows of :func:`legend_row`) in the order the layers
+        were added.
     notes : list of str
-        Plain-text notes shown under the legend (escaped when rendered).
+        Plain-text notes shown under the legend (as text).
     bounds : list of float or None
         WGS84 ``[west, south, east, north]`` of everything added.
     layers : int
@@ -422,7 +357,7 @@ class MapState:
 
     offset: str | None = None
     basemap: str | None = None
-    legend: list[tuple[str, str]] = field(default_factory=list)
+    legend: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     bounds: list[float] | None = None
     layers: int = 0
@@ -458,208 +393,64 @@ def map_state(m: folium.Map) -> MapState:
     return state
 
 
-# --------------------------------------------------------------------------- elements
-
-
-def _runtime_html() -> str:
-    shapes = json_for_script(SHAPE_VERTICES)
-    return (
-        f"<style>/* geo_guard */\n{read_static('geo_guard/geo_guard_map.css')}\n</style>\n"
-        f"<script>/* geo_guard */\n{read_static('geo_guard/geo_guard_map.js')}\n"
-        f"GeoGuard.setShapes({shapes});\n</script>"
-    )
-
-
-def _ensure_runtime(element: Element) -> None:
-    figure = element.get_root()
-    figure.header.add_child(Element(_runtime_html()), name="geo_guard_runtime")
-
-
-class DataLayer(Layer):
-    """A layer built in the browser by ``GeoGuard.<function>(map, spec)``.
+def shape_symbol(
+    shape: str,
+    fill: str = "#bdbdbd",
+    *,
+    size: int = 16,
+    stroke: str = "#222",
+    stroke_width: float = 0.14,
+    scale: float = 1.0,
+) -> dict[str, Any]:
+    """A legend symbol: a marker shape of :data:`SHAPE_VERTICES`, drawn by the page as SVG.
 
     Parameters
     ----------
-    map_name : str
-        JavaScript name of the folium map (``m.get_name()``).
-    function : {"points", "shapes", "canal"}
-        Builder in ``geo_guard_map.js``.
-    spec : dict
-        Data and style; ``spec["name"]`` is the layer's name shown on the page.
-    raw : dict of str to str, optional
-        JSON text put in place of ``"@key@"`` values of ``spec`` (pre-made GeoJSON).
-    show : bool
-        Visible when the page opens.
-    """
-
-    # The data sits in a JSON script element: browsers parse JSON.parse input far faster
-    # than the same data written as a JavaScript literal (seconds for 100,000 points).
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-        <script type="application/json" id="{{ this.get_name() }}_data">
-        {{- this.spec_json -}}
-        </script>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = GeoGuard.{{ this.function }}(
-            {{ this.map_name }}, GeoGuard.data({{ (this.get_name() ~ '_data')|tojson }}));
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        map_name: str,
-        function: str,
-        spec: Mapping[str, Any],
-        *,
-        raw: Mapping[str, str] | None = None,
-        show: bool = True,
-    ) -> None:
-        # The layer control writes names as HTML: escape them there; the page's own
-        # code shows spec["name"] as text.
-        super().__init__(name=html.escape(str(spec["name"])), overlay=True, show=show)
-        self._name = "GeoGuardLayer"
-        self.display_name = str(spec["name"])
-        self.feature_count = int(spec.get("count", 0))
-        #: Positions in the input of the features (risk sources: tables link to them).
-        self.source_rows: np.ndarray | None = None
-        self.map_name = map_name
-        self.function = function
-        text = json_for_script(dict(spec))
-        for key, value in (raw or {}).items():
-            text = text.replace(f'"@{key}@"', script_safe(value, key), 1)
-        self.spec_json = text
-
-    def render(self, **kwargs: Any) -> None:
-        """Render, adding the geo_guard runtime to the page header once."""
-        _ensure_runtime(self)
-        super().render(**kwargs)
-
-
-class Script(MacroElement):
-    """A line of JavaScript run in order with the map's other elements.
-
-    Parameters
-    ----------
-    code : str
-        JavaScript; arguments must come from :func:`json_for_script`.
-    js : list of (str, str), optional
-        Extra script links (name, CDN URL) the code needs.
-    css : list of (str, str), optional
-        Extra stylesheet links.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this.code }}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        code: str,
-        *,
-        js: Sequence[tuple[str, str]] = (),
-        css: Sequence[tuple[str, str]] = (),
-    ) -> None:
-        super().__init__()
-        self._name = "GeoGuardScript"
-        self.code = script_safe(code)
-        self.js_links = list(js)
-        self.css_links = list(css)
-
-    def render(self, **kwargs: Any) -> None:
-        """Render, adding the runtime and the links this code needs to the header."""
-        from branca.element import CssLink, JavascriptLink
-
-        _ensure_runtime(self)
-        figure = self.get_root()
-        for name, url in self.js_links:
-            figure.header.add_child(JavascriptLink(url), name=name)
-        for name, url in self.css_links:
-            figure.header.add_child(CssLink(url), name=name)
-        super().render(**kwargs)
-
-
-class HtmlBlock(MacroElement):
-    """HTML put in the page after the map (e.g. a table); the caller escapes its values.
-
-    Parameters
-    ----------
-    markup : str
-        Trusted HTML made by geo_guard with every user value escaped.
-    """
-
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}
-        """
-    )
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self._name = "GeoGuardHtml"
-        self.markup = markup
-
-
-class LegendElement(MacroElement):
-    """The legend control; its content is taken from the map's state when rendered."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        GeoGuard.legend({{ this.map_name }}, {{ this.html_json }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, m: folium.Map, title: str = "图例") -> None:
-        super().__init__()
-        self._name = "GeoGuardLegend"
-        self.map_name = m.get_name()
-        self.state = map_state(m)
-        self.title = title
-        self.html_json = "null"
-
-    def render(self, **kwargs: Any) -> None:
-        """Render the legend HTML (every user value escaped) into the page."""
-        _ensure_runtime(self)
-        parts = [f"<details open><summary>{html.escape(self.title)}</summary>"]
-        for heading, rows in self.state.legend:
-            parts.append(f"<h4>{html.escape(heading)}</h4>{rows}")
-        parts.extend(f'<div class="gg-note">{html.escape(n)}</div>' for n in self.state.notes)
-        parts.append("</details>")
-        self.html_json = json_for_script("".join(parts))
-        super().render(**kwargs)
-
-
-def minimap_links() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Script and stylesheet links of the mini-map plugin."""
-    js = [("Control_MiniMap_js", CDN["minimap_js"])]
-    return js, [("Control_MiniMap_css", CDN["minimap_css"])]
-
-
-def legend_row(symbol: str, label: str, count: int | None = None) -> str:
-    """One legend row: a symbol (trusted HTML made here) and an escaped label.
+    shape : str
+        ``"circle"``, ``"square"``, ``"star"`` ... (unknown names draw a circle).
+    fill, stroke : str
+        CSS colours (``"none"`` for an outline only).
+    size : int
+        Width and height in pixels.
+    stroke_width, scale : float
+        In units of the shape (its outline spans about -1.5 to 1.5).
 
     Examples
     --------
-    >>> legend_row("", "<b>", 3)
-    '<div class="gg-row"><span>&lt;b&gt;</span><span class="gg-count">3</span></div>'
+    >>> shape_symbol("circle", "none", stroke="#000", stroke_width=0.35, scale=1.2)["kind"]
+    'shape'
     """
-    counted = "" if count is None else f'<span class="gg-count">{count:,}</span>'
-    return f'<div class="gg-row">{symbol}<span>{html.escape(label)}</span>{counted}</div>'
+    return {"kind": "shape", "shape": str(shape), "fill": str(fill), "size": int(size),
+            "stroke": str(stroke), "strokeWidth": float(stroke_width), "scale": float(scale)}
+
+
+def legend_row(
+    symbol: Mapping[str, Any] | None, label: str, count: int | None = None
+) -> dict[str, Any]:
+    """One legend row as data: a symbol, a label (shown as text) and a count.
+
+    Parameters
+    ----------
+    symbol : mapping or None
+        ``{"kind": "swatch", "fill", "opacity", "border"}``, a marker shape
+        (:func:`shape_symbol`), ``{"kind": "line", "color"}``, ``{"kind": "tick"}`` or
+        ``{"kind": "arrow"}``; drawn by the page (colours set as style properties or SVG
+        attributes, never as markup).
+    label : str
+    count : int, optional
+
+    Examples
+    --------
+    >>> legend_row(None, "<b>", 3)
+    {'symbol': None, 'label': '<b>', 'count': 3}
+    """
+    return {
+        "symbol": None if symbol is None else dict(symbol),
+        "label": str(label),
+        "count": None if count is None else int(count),
+    }
 
 
 def zone_label(level: int) -> str:
     """Chinese name of a zone level; unknown levels are shown as numbers."""
     return ZONE_NAMES.get(int(level), f"级别 {int(level)}")
-
-
-def frame_bounds(frame: gpd.GeoDataFrame) -> list[float]:
-    """WGS84 bounds of a frame's non-empty geometries."""
-    return [float(b) for b in frame.total_bounds]

@@ -1,8 +1,8 @@
 """Data layers of the HTML maps: canal, zones, risk sources and any vector layer.
 
 Each ``add_*`` function converts its data to WGS84, encodes it compactly
-(:mod:`geo_guard.map_elements`), adds one or more layers to a folium map and records a
-legend section in the map's :class:`~geo_guard.map_elements.MapState`. Call
+(:mod:`geo_guard.maps.elements`), adds one or more layers to a folium map and records a
+legend section in the map's :class:`~geo_guard.maps.elements.MapState`. Call
 :func:`geo_guard.maps.add_controls` after the last one.
 
 Examples
@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from geo_guard._errors import CRSMissingError, OptionError
 from geo_guard.canal.model import Canal
 from geo_guard.maps.elements import (
     TYPE_SHAPES,
-    DataLayer,
     encode_prepared,
     encode_table,
     geojson_geometries,
@@ -43,10 +41,12 @@ from geo_guard.maps.elements import (
     legend_row,
     map_state,
     prepare_columns,
-    shape_svg,
+    shape_symbol,
     zone_label,
 )
+from geo_guard.maps.page import DataLayer, html_text
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS
+from geo_guard.vocabulary.columns import NAME_COLUMNS
 from geo_guard.vocabulary.zone_levels import zone_levels
 
 __all__ = [
@@ -68,7 +68,7 @@ logger = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
 #: Columns naming a risk source, first found wins (popup title, search).
-SOURCE_NAME_COLUMNS = ("名称", "name", "风险源名称", "单位名称", "企业名称", "点位名称", "名字")
+SOURCE_NAME_COLUMNS = NAME_COLUMNS
 SOURCE_ID_COLUMNS = ("序号", "编号", "id", "ID", "code")
 #: Columns kept out of popups: shown another way (coordinates, stake) or internal.
 _HIDDEN = frozenset({"lon", "lat", "zone_level", "status", "chainage_m", "start_m", "end_m"})
@@ -123,11 +123,11 @@ def _table_columns(frame: pd.DataFrame, columns: Sequence[str] | None) -> list[i
     return out
 
 
-def _swatch(colour: str, opacity: float = 0.45, border: str | None = None) -> str:
-    return (
-        f'<span class="gg-swatch" style="background:{colour};opacity:{opacity};'
-        f'border-color:{border or colour}"></span>'
-    )
+def _swatch(colour: str, opacity: float = 0.45, border: str | None = None) -> dict[str, Any]:
+    # A legend symbol as data: the page sets the colours as style properties.
+    return {"kind": "swatch", "fill": str(colour), "opacity": float(opacity),
+            "border": str(border or colour)}
+
 
 
 # --------------------------------------------------------------------------- layers
@@ -204,7 +204,7 @@ def add_layer(
     if legend is not None:
         colour = style.get("fillColor", style.get("color", "#555"))
         symbol = _swatch(str(colour), float(style.get("fillOpacity", 0.4)), style.get("color"))
-        state.legend.append((legend, legend_row(symbol, name, len(frame))))
+        state.legend.append((legend, [legend_row(symbol, name, len(frame))]))
     return layer
 
 
@@ -258,7 +258,7 @@ def add_zones(m: folium.Map, zones: gpd.GeoDataFrame, *, show: bool = True) -> l
         if "area_m2" in part.columns:
             area = f" {pd.to_numeric(part['area_m2'], errors='coerce').sum() / 1e6:,.2f} km²"
         rows.append(legend_row(_swatch(colour, 0.45), name + area))
-    state.legend.append(("保护区", "".join(reversed(rows))))
+    state.legend.append(("保护区", rows[::-1]))
     return layers
 
 
@@ -348,21 +348,12 @@ def add_canal(
     state.layers += 1
     state.extend(lines.total_bounds)
     first_stake, last_stake = canal.stake(start), canal.stake(end)
-    rows = (
-        legend_row('<span class="gg-line"></span>', f"{name}中心线 {first_stake}–{last_stake}")
-        + legend_row(
-            '<span style="display:inline-block;width:18px;text-align:center">'
-            '<span style="display:inline-block;width:2px;height:12px;background:#002e66">'
-            "</span></span>",
-            f"桩号 (每 {tick_every_m / 1000:g} km)",
-        )
-        + legend_row(
-            '<span style="display:inline-block;width:0;height:0;border-top:5px solid transparent;'
-            "border-bottom:5px solid transparent;border-left:12px solid #fff;"
-            'filter:drop-shadow(0 0 1px #002e66);margin:0 3px"></span>',
-            "水流方向",
-        )
-    )
+    rows = [
+        legend_row({"kind": "line", "color": _CANAL_COLOUR},
+                   f"{name}中心线 {first_stake}–{last_stake}"),
+        legend_row({"kind": "tick"}, f"桩号 (每 {tick_every_m / 1000:g} km)"),
+        legend_row({"kind": "arrow"}, "水流方向"),
+    ]
     state.legend.append((name, rows))
     return layer
 
@@ -472,11 +463,11 @@ def add_sources(
             "search": search,
         }
         layer = DataLayer(m.get_name(), "points", spec, show=show)
-        layer.layer_name = html.escape(f"{layer_name} ({len(rows):,})")
+        layer.layer_name = html_text(f"{layer_name} ({len(rows):,})")
         layer.add_to(m)
         layer.source_rows = rows
         layers.append(layer)
-        zone_rows.append(legend_row(shape_svg("circle", colour), zone, len(rows)))
+        zone_rows.append(legend_row(shape_symbol("circle", colour), zone, len(rows)))
         state.layers += 1
     # Open on the canal's stretch: points flagged as far from it (usually a typing
     # slip) are drawn, but do not widen the first view.
@@ -490,11 +481,11 @@ def add_sources(
         )
     type_counts = pd.Series(types.to_numpy(dtype=object)[valid]).value_counts()
     type_rows = [
-        legend_row(shape_svg(TYPE_SHAPES.get(str(t), "circle")), str(t), int(n))
+        legend_row(shape_symbol(TYPE_SHAPES.get(str(t), "circle")), str(t), int(n))
         for t, n in type_counts.items()
     ]
     heading = f"{name}（颜色=所在分区，形状=类型）共 {int(valid.sum()):,} 处"
-    state.legend.append((heading, "".join(reversed(zone_rows)) + "".join(type_rows)))
+    state.legend.append((heading, zone_rows[::-1] + type_rows))
     skipped = len(frame) - int(valid.sum())
     if skipped:
         state.note(

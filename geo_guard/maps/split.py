@@ -3,8 +3,16 @@
 :func:`split_maps` writes, for every area, a page with the area's risk sources, the other
 layers around them, and under the map a table of the sources (strictest zone first;
 clicking a row flies to the source and opens its popup), plus ``index.html`` with the
-counts per zone and a link to each page. File names come from the area names made safe
-(:func:`geo_guard.files.safe_filename`); every name shown is escaped.
+counts per zone and a link to each page.
+
+File names come from the area names made safe (:func:`geo_guard.io.files.safe_filename`)
+and at most 200 bytes long (a long name is cut and ends with a hash of the whole, so it
+stays unique). The table travels as JSON data and is built by the page with
+``textContent``; the index page is plain HTML with every name escaped.
+
+A run is all or nothing: the pages and the index are written into a hidden folder inside
+the output folder and moved into place, index last, only when every page is made; a run
+that fails (or is stopped) midway leaves the output folder as it was.
 
 Examples
 --------
@@ -16,9 +24,13 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import html
+import logging
 import math
 import os
+import shutil
+import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,24 +40,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_guard._errors import OptionError
+from geo_guard._errors import OptionError, OutputError
 from geo_guard.canal.model import Canal
-from geo_guard.io.files import atomic_path, safe_filename
-from geo_guard.maps.compose import add_controls, fit_map, risk_map, save_map
-from geo_guard.maps.elements import (
-    DataLayer,
-    HtmlBlock,
-    Script,
-    display_strings,
-    json_for_script,
-    map_state,
-)
+from geo_guard.io.files import replace_file, safe_filename
+from geo_guard.maps.compose import add_controls, fit_map, map_html, risk_map
+from geo_guard.maps.elements import display_strings, map_state
 from geo_guard.maps.layers import SOURCE_NAME_COLUMNS, WGS84, add_sources, placed_sources
+from geo_guard.maps.page import DataCall, DataLayer
 from geo_guard.settings import ZONE_NAMES
 from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
 
 __all__ = ["AREA_COLUMNS", "split_maps"]
+
+logger = logging.getLogger(__name__)
 
 #: Columns holding each kind of area, first found wins.
 AREA_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -55,6 +63,10 @@ AREA_COLUMNS: dict[str, tuple[str, ...]] = {
 _NO_AREA = {"township": "未归属乡镇", "village": "未归属行政村"}
 _TABLE_ID = "gg-sources-table"
 _LEVEL_ORDER = (1, 2, 3, 0, 9)
+#: Longest file stem in UTF-8 bytes: file systems allow 255 bytes per name (a Chinese
+#: character takes 3), and room is left for "-2" and ".html".
+_STEM_BYTES = 200
+_HASH_CHARS = 8
 
 
 def _area_column(frame: pd.DataFrame, kind: str) -> str | None:
@@ -89,12 +101,31 @@ def _area_labels(frame: pd.DataFrame, by: str) -> tuple[pd.Series, str]:
     return pd.Series(filled, index=frame.index, dtype=object), column
 
 
+def _fit_stem(stem: str, max_bytes: int = _STEM_BYTES) -> str:
+    """``stem`` if it fits ``max_bytes`` in UTF-8, else a prefix and a hash of the whole."""
+    # safe_filename limits characters (80) and, on this branch's main, not bytes: 80
+    # four-byte characters are 320 bytes, over the 255 a name may have. Until files.py
+    # limits bytes itself (being done there), cut here; once it does, this is a no-op.
+    data = stem.encode("utf-8", "surrogatepass")
+    if len(data) <= max_bytes:
+        return stem
+    tail = "_" + hashlib.sha1(data).hexdigest()[:_HASH_CHARS]
+    return data[: max_bytes - len(tail)].decode("utf-8", "ignore") + tail
+
+
 def _unique_stems(labels: Sequence[str]) -> dict[str, str]:
-    """A distinct safe file stem per label (``index`` is kept for the index page)."""
+    """A distinct safe file stem per label (``index`` is kept for the index page).
+
+    Examples
+    --------
+    >>> stems = _unique_stems(["甲镇", "甲/镇", "乡" * 100])
+    >>> stems["甲镇"], stems["甲/镇"], len(stems["乡" * 100].encode()) <= 200
+    ('甲镇', '甲_镇', True)
+    """
     used: set[str] = {"index"}
     out = {}
     for label in labels:
-        stem = safe_filename(label.replace(" · ", "·"))
+        stem = _fit_stem(safe_filename(label.replace(" · ", "·")))
         candidate, n = stem, 1
         while candidate.casefold() in used:
             n += 1
@@ -131,8 +162,11 @@ def _area_box(
 
 def _sources_table(
     part: pd.DataFrame, layers: Sequence[DataLayer], name_column: str | None, heading: str
-) -> str:
-    """HTML table of an area's sources (every value escaped); rows link to the map."""
+) -> dict[str, Any]:
+    """An area's sources as data for ``GeoGuard.sourcesTable``; rows link to the map.
+
+    Every value stays text: the page puts it in with ``textContent``.
+    """
     link: dict[int, tuple[str, int]] = {}
     for layer in layers:
         rows = layer.source_rows if layer.source_rows is not None else ()
@@ -161,29 +195,28 @@ def _sources_table(
     chainage = pd.to_numeric(frame.get("chainage_m", pd.Series(np.nan, index=frame.index)),
                              errors="coerce")
     order = np.lexsort((chainage.fillna(np.inf).to_numpy(), rank.fillna(99).to_numpy()))
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in columns)
-    body = []
-    for n, i in enumerate(order, start=1):
+    rows = []
+    for i in order:
         level = levels.iloc[i]
-        css = f' class="gg-zone-{int(level)}"' if level in (1, 2) else ""
-        cells = "".join(
-            f"<td{css if c == 'zone' else ''}>"
-            f"{'' if text[c][i] is None else html.escape(str(text[c][i]))}</td>"
-            for c, _ in columns
-        )
         target = link.get(int(i))
-        attrs = (
-            f' data-gg-layer="{html.escape(target[0], quote=True)}" data-gg-row="{target[1]}"'
-            if target
-            else ' title="坐标无效，未上图"'
-        )
-        body.append(f"<tr{attrs}><td>{n}</td>{cells}</tr>")
-    return (
-        f'<div class="gg-table-wrap"><h2>{html.escape(heading)}</h2>'
-        '<p><a href="index.html">返回目录</a> · 点击表格行可在地图上定位</p>'
-        f'<table class="gg-table" id="{_TABLE_ID}"><thead><tr><th>#</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+        rows.append({
+            "cells": [None if text[c][i] is None else str(text[c][i]) for c, _ in columns],
+            "level": int(level) if np.isfinite(level) else None,
+            "layer": target[0] if target else None,
+            "row": target[1] if target else None,
+        })
+    names = [c for c, _ in columns]
+    return {
+        "id": _TABLE_ID,
+        "heading": heading,
+        "index": "index.html",
+        "back": "返回目录",
+        "hint": "点击表格行可在地图上定位",
+        "unplaced": "坐标无效，未上图",
+        "labels": [label for _, label in columns],
+        "zoneColumn": names.index("zone") if "zone" in names else None,
+        "rows": rows,
+    }
 
 
 def _index_page(title: str, rows: list[dict[str, Any]], by: str) -> str:
@@ -236,14 +269,20 @@ def split_maps(
     Each page shows the area's risk sources, the other layers within ``margin_m`` of
     them, and under the map a table of the sources (strictest zone first; clicking a row
     flies to it). File names come from the area names made safe
-    (:func:`geo_guard.files.safe_filename`); names that clash get ``-2``, ``-3`` ...
+    (:func:`geo_guard.io.files.safe_filename`), at most 200 bytes (a longer one is cut
+    and ends with a hash); names that clash get ``-2``, ``-3`` ...
+
+    All or nothing: the pages are made in a hidden folder inside ``out_dir`` and moved
+    in, ``index.html`` last, only when all are made. If anything fails (or the run is
+    stopped) the output folder is left as it was, and a folder this run created is
+    removed again.
 
     Parameters
     ----------
     sources : DataFrame
         Classified risk sources with a ``township`` (or 乡镇) / ``village`` column.
     out_dir : str or path-like
-        Folder for the pages; created if missing.
+        Folder for the pages; created if missing. Other files in it stay.
     by : {"township", "village"}
         Villages are labelled with their township (the same name can exist twice).
     canal, rules, zones, gaps, weak_stands, forest, admin
@@ -258,6 +297,13 @@ def split_maps(
     list of pathlib.Path
         The area pages, then ``index.html``.
 
+    Raises
+    ------
+    OptionError
+        ``by`` unknown or the sources have no such column.
+    OutputError
+        The folder cannot be written; nothing in it was changed.
+
     Examples
     --------
     >>> paths = split_maps(sources, tmp, by="village", basemap="none")
@@ -265,10 +311,61 @@ def split_maps(
     (True, 'index.html')
     """
     placed = placed_sources(sources)
-    frame = placed.frame
-    labels, column = _area_labels(frame, by)
+    labels, _ = _area_labels(placed.frame, by)
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".geo_guard-split-", dir=folder))
+    except OSError as err:
+        raise OutputError(f"{folder}: cannot write the maps there ({err.strerror or err}); "
+                          "choose another folder") from None
+    try:
+        names = _write_pages(
+            placed, labels, staging, by=by, canal=canal, rules=rules, zones=zones, gaps=gaps,
+            weak_stands=weak_stands, forest=forest, admin=admin, basemap=basemap,
+            tianditu_key=tianditu_key, title=title, offline=offline, name_column=name_column,
+            margin_m=margin_m,
+        )
+        # Every page is made: move them in, the index last, so it never links a page
+        # that is not there.
+        for name in names:
+            try:
+                replace_file(staging / name, folder / name)
+            except OSError as err:
+                raise OutputError(f"{folder / name}: cannot be written ({err.strerror or err}); "
+                                  "check the folder and run again") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # a failed first run leaves no empty folder behind
+    logger.info("wrote %d area maps and %s", len(names) - 1, folder / "index.html")
+    return [folder / name for name in names]
+
+
+def _write_pages(
+    placed: Any,
+    labels: pd.Series,
+    staging: Path,
+    *,
+    by: str,
+    canal: Canal | None,
+    rules: ZoneRules | None,
+    zones: gpd.GeoDataFrame | None,
+    gaps: gpd.GeoDataFrame | None,
+    weak_stands: gpd.GeoDataFrame | None,
+    forest: gpd.GeoDataFrame | None,
+    admin: gpd.GeoDataFrame | None,
+    basemap: str,
+    tianditu_key: str | None,
+    title: str,
+    offline: bool,
+    name_column: str | None,
+    margin_m: float,
+) -> list[str]:
+    """Write every area page, then ``index.html``, into ``staging``; their file names."""
+    frame = placed.frame
+    column = _area_column(frame, by)
     if zones is None and canal is not None and rules is not None:
         zones = build_zones(canal, rules, crs=WGS84)
     order = sorted(labels.unique(), key=lambda v: (v == _NO_AREA[by], v))
@@ -302,22 +399,20 @@ def split_maps(
         focus = _area_box(placed.lon[mask][valid], placed.lat[mask][valid], admin_part, 200.0)
         fit_map(m, focus or map_state(m).bounds or [112.0, 32.5, 113.0, 33.5])
         heading = f"{label} 风险源列表（{len(part):,} 处）"
-        HtmlBlock(_sources_table(part, layers, name_column, heading)).add_to(m)
-        Script(f"GeoGuard.tableLinks({m.get_name()}, {json_for_script(_TABLE_ID)});").add_to(m)
-        path = save_map(m, folder / f"{stems[label]}.html", offline=offline)
-        written.append(path)
+        table = _sources_table(part, layers, name_column, heading)
+        DataCall(m.get_name(), "sourcesTable", table).add_to(m)
+        name = f"{stems[label]}.html"
+        (staging / name).write_text(map_html(m, offline=offline), encoding="utf-8")
+        written.append(name)
         part_levels = pd.Series(placed.levels[mask][valid]).value_counts()
         rows.append(
             {
                 "label": label,
-                "file": path.name,
+                "file": name,
                 "total": len(part),
                 "levels": {int(k): int(v) for k, v in part_levels.items()},
                 "invalid": int((~valid).sum()),
             }
         )
-    index = folder / "index.html"
-    with atomic_path(index) as temp:
-        temp.write_text(_index_page(title, rows, by), encoding="utf-8")
-    written.append(index)
-    return written
+    (staging / "index.html").write_text(_index_page(title, rows, by), encoding="utf-8")
+    return [*written, "index.html"]

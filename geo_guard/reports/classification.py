@@ -20,16 +20,16 @@ from typing import Any
 import pandas as pd
 
 from geo_guard._errors import OptionError
-from geo_guard.classification import summarise
+from geo_guard.classification import CHINESE_HEADERS, summarise
+from geo_guard.io.kml import KML_SUFFIXES, write_kml
 from geo_guard.io.spreadsheets import write_xlsx_sheets
 from geo_guard.io.vector import write_table, write_vector
-from geo_guard.vocabulary.headers import HEADERS
 
 __all__ = ["OUTPUT_SUFFIXES", "classification_sheets", "write_classified"]
 
 #: What a classification can be written to.
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet",
-                                    ".shp")
+                                    ".shp", ".kml", ".kmz")
 
 
 def classification_sheets(result: pd.DataFrame, summary: dict[str, Any] | None = None, *,
@@ -66,7 +66,9 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
 
     ``.csv`` (UTF-8 with BOM) and ``.xlsx`` get ``headers`` (Chinese by default; the
     workbook adds the summary sheets); ``.gpkg``, ``.geojson``, ``.shp`` and ``.parquet``
-    keep the English data contract and the geometry.
+    keep the English data contract and the geometry; ``.kml``/``.kmz`` are for phone apps
+    (placemarks coloured by zone, attributes under Chinese names; rows that could not be
+    placed are left out).
 
     Parameters
     ----------
@@ -84,9 +86,11 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
     suffix = output.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise OptionError(f"{output.name}: unknown output type '{suffix}'; use .csv, .xlsx, "
-                          ".gpkg, .geojson, .shp or .parquet")
+                          ".gpkg, .geojson, .shp, .parquet, .kml or .kmz")
     if suffix == ".parquet":
         write_table(result, output)
+    elif suffix in KML_SUFFIXES:
+        write_kml({"风险源": result}, output, title="风险源分类结果")
     elif suffix not in {".csv", ".xlsx"}:
         write_vector(result, output, engine=engine)
     elif suffix == ".csv":
@@ -100,4 +104,6 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
 def _table(result: pd.DataFrame, *, headers: str, keep_geometry: bool) -> pd.DataFrame:
     table = result if keep_geometry else pd.DataFrame(result.drop(columns="geometry",
                                                                   errors="ignore"))
-    return table.rename(columns=HEADERS) if headers == "zh" else table
+    # Only the added columns: input columns keep their names (classify renamed those that
+    # would clash with an added column's Chinese header to <name>_input).
+    return table.rename(columns=CHINESE_HEADERS) if headers == "zh" else table

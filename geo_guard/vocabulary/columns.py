@@ -190,3 +190,8 @@ def find_column(columns: Sequence[Any], headers: Sequence[str]) -> Any | None:
         if header.lower() in lowered:
             return lowered[header.lower()]
     return None
+
+#: Headers that name a feature (a risk source, a village, a crossing), most specific first.
+NAME_COLUMNS: tuple[str, ...] = (
+    "名称", "name", "风险源名称", "单位名称", "企业名称", "点位名称", "名字",
+)

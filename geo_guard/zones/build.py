@@ -46,9 +46,16 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
-from geo_guard._errors import OptionError
+from geo_guard._errors import OptionError, RulesError
+from geo_guard.canal.geometry import GRID_M, polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
-from geo_guard.settings import BANK_LEFT, BANK_RIGHT, MANAGEMENT_LEVEL, ZONE_NAMES
+from geo_guard.settings import (
+    BANK_LEFT,
+    BANK_RIGHT,
+    MANAGEMENT_LEVEL,
+    MAX_REACH_M,
+    ZONE_NAMES,
+)
 from geo_guard.zones.rules import ZoneRules
 from geo_guard.zones.territory import distance_faces
 
@@ -56,10 +63,6 @@ logger = logging.getLogger(__name__)
 
 #: How zones end at the two ends of the centerline (see :func:`build_zones`).
 END_STYLES = ("round", "flat")
-
-#: Overlay precision in metres: snapping every result to a 1 mm grid makes neighbouring
-#: pieces share their boundaries exactly, so unions have no slits.
-GRID_M = 0.001
 
 ZONE_COLUMNS = [
     "zone",
@@ -112,6 +115,14 @@ def segment_widths(canal: Canal, rules: ZoneRules) -> pd.DataFrame:
                 outer += width
                 row[f"width_{level}"] = width
                 row[f"outer_{level}"] = outer
+            reach = max(outer, edge + row["corridor_m"])
+            if reach > MAX_REACH_M:  # the edge may come from the canal, not the rules
+                raise RulesError(
+                    f"{label} {bank}: management edge {edge:,.0f} m plus the zone or corridor "
+                    f"widths of rule '{rule.name}' reach {reach:,.0f} m from the centerline; "
+                    f"the outer line must stay within {MAX_REACH_M / 1000:.0f} km: check "
+                    "edge_left_m/edge_right_m and the widths (metres)"
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -164,25 +175,6 @@ def build_zones(
         zones = zones[~zones.geometry.is_empty].reset_index(drop=True)
     zones["area_m2"] = zones.geometry.area
     return to_crs_valid(zones[ZONE_COLUMNS], canal.crs if crs is None else crs)
-
-
-def to_crs_valid(frame: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
-    """Reproject polygons and repair the rare ones that reprojection made invalid.
-
-    Moving millimetre-snapped vertices into degrees can fold a ring where two vertices
-    nearly touch; ``make_valid`` undoes that without changing the area measurably.
-
-    Examples
-    --------
-    >>> to_crs_valid(build_zones(canal, rules), "EPSG:4326").is_valid.all()
-    np.True_
-    """
-    out = frame.to_crs(crs)
-    bad = ~out.geometry.is_valid.to_numpy()
-    if bad.any():
-        fixed = polygonal(shapely.make_valid(out.geometry.values[bad]))
-        out.loc[bad, out.geometry.name] = gpd.GeoSeries(fixed, index=out.index[bad], crs=out.crs)
-    return out
 
 
 def dissolve_zones(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -290,28 +282,6 @@ def _coverage_union(faces: np.ndarray) -> Any:
     with the general union as the fallback."""
     merged = shapely.coverage_union_all(faces)
     return merged if shapely.is_valid(merged) else shapely.union_all(faces)
-
-
-def polygonal(geoms: Any) -> Any:
-    """Keep only the areal parts of overlay results (drop stray lines and points).
-
-    Overlays of touching polygons can return a GeometryCollection with a degenerate line
-    where the pieces meet; later overlays refuse such mixed input.
-
-    Examples
-    --------
-    >>> from shapely.geometry import GeometryCollection, LineString, box
-    >>> kept = polygonal(GeometryCollection([box(0, 0, 1, 1), LineString([(1, 1), (2, 2)])]))
-    >>> kept.geom_type, kept.area
-    ('Polygon', 1.0)
-    """
-    array = np.atleast_1d(np.asarray(geoms, dtype=object))
-    mixed = np.flatnonzero(shapely.get_type_id(array) == 7)
-    for i in mixed:
-        parts = shapely.get_parts(array[i])
-        areal = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
-        array[i] = shapely.union_all(areal) if len(areal) else Polygon()
-    return array if np.ndim(geoms) else array[0]
 
 
 def bank_territories(

@@ -37,7 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from geo_guard._errors import RulesError
-from geo_guard.settings import BANK_LEFT, BANK_RIGHT, BANKS, FIRST_LEVEL, QUASI_LEVEL, SECOND_LEVEL
+from geo_guard.settings import (
+    BANK_LEFT,
+    BANK_RIGHT,
+    BANKS,
+    FIRST_LEVEL,
+    MAX_REACH_M,
+    QUASI_LEVEL,
+    SECOND_LEVEL,
+)
 from geo_guard.vocabulary.columns import (
     SEGMENT_ATTRIBUTES,
     canonical_column,
@@ -283,15 +291,25 @@ def _parse_rule(raw: Any, number: int, source: str) -> ZoneRule:
                 f"{where}: {bank} has levels {levels}; zones nest outward, so give first before "
                 "second and second before quasi"
             )
-    edge = raw.get("edge_m")
-    corridor = raw.get("corridor_m")
+    raw_edge, raw_corridor = raw.get("edge_m"), raw.get("corridor_m")
+    edge = None if raw_edge is None else _non_negative(raw_edge, f"{where}: edge_m")
+    corridor = None if raw_corridor is None else _positive(raw_corridor, f"{where}: corridor_m")
+    for bank in BANKS:
+        # Each number is at most MAX_REACH_M, so the sum is finite; it must also fit.
+        total = sum(widths[bank].values()) + (edge or 0.0)
+        if total > MAX_REACH_M:
+            raise RulesError(
+                f"{where}: the {bank} zones reach {total:,.0f} m from the "
+                f"{'centerline (edge_m plus the widths)' if edge is not None else 'edge'}; "
+                f"the outer line must stay within {_LIMIT}: check the widths' units (metres)"
+            )
     return ZoneRule(
         name=name,
         match=match,
         widths=widths,
         default=default,
-        edge_m=None if edge is None else _non_negative(edge, f"{where}: edge_m"),
-        corridor_m=None if corridor is None else _positive(corridor, f"{where}: corridor_m"),
+        edge_m=edge,
+        corridor_m=corridor,
     )
 
 
@@ -326,17 +344,30 @@ def _parse_widths(raw: Any, where: str, key: str) -> dict[int, float]:
     return widths
 
 
+#: How the distance limit reads in messages.
+_LIMIT = f"{MAX_REACH_M:,.0f} m ({MAX_REACH_M / 1000:.0f} km)"
+
+
 def _positive(value: Any, where: str) -> float:
     number = _number(value, where)
     if number <= 0:
         raise RulesError(f"{where} = {value}: a width must be a positive number of metres")
-    return number
+    return _within_reach(number, value, where)
 
 
 def _non_negative(value: Any, where: str) -> float:
     number = _number(value, where)
     if number < 0:
         raise RulesError(f"{where} = {value}: a distance cannot be negative")
+    return _within_reach(number, value, where)
+
+
+def _within_reach(number: float, value: Any, where: str) -> float:
+    if number > MAX_REACH_M:
+        raise RulesError(
+            f"{where} = {value}: too large; widths and distances are metres from 0 to "
+            f"{_LIMIT} (check the units)"
+        )
     return number
 
 

@@ -28,7 +28,7 @@
   var CODE = {};
   for (var a = 0; a < ALPHABET.length; a++) { CODE[ALPHABET.charCodeAt(a)] = a; }
 
-  /** Value of row i of an encoded column (see geo_guard.map_elements.encode_column). */
+  /** Value of row i of an encoded column (see geo_guard.maps.elements.encode_column). */
   function cell(col, i) {
     if (!col) { return null; }
     if (col.v) { return col.v[i]; }
@@ -530,15 +530,80 @@
     return control;
   };
 
-  // ------------------------------------------------------------------ legend & title
-  GG.legend = function (map, html, options) {
+  // ------------------------------------------------------------------ legend
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+
+  /** A marker shape (GeoGuard.setShapes) as a small SVG, for the legend (shape_symbol). */
+  function shapeSvg(symbol) {
+    var size = String(Number(symbol.size) || 16), scale = Number(symbol.scale) || 1;
+    var svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('width', size);
+    svg.setAttribute('height', size);
+    svg.setAttribute('viewBox', '-1.6 -1.6 3.2 3.2');
+    svg.setAttribute('aria-hidden', 'true');
+    var v = shapes[symbol.shape], node;
+    if (!v) {
+      node = document.createElementNS(SVG_NS, 'circle');
+      node.setAttribute('r', String(scale));
+    } else {
+      var points = [];
+      for (var k = 0; k < v.length; k += 2) { points.push(v[k] * scale + ',' + v[k + 1] * scale); }
+      node = document.createElementNS(SVG_NS, 'polygon');
+      node.setAttribute('points', points.join(' '));
+    }
+    // attributes, not markup: an odd colour is ignored by the browser
+    node.setAttribute('fill', symbol.fill || '#bdbdbd');
+    node.setAttribute('stroke', symbol.stroke || '#222');
+    node.setAttribute('stroke-width', String(Number(symbol.strokeWidth) || 0.14));
+    svg.appendChild(node);
+    return svg;
+  }
+
+  /** The symbol of a legend row (see geo_guard.maps.elements.legend_row), or null. */
+  function legendSymbol(symbol) {
+    if (!symbol) { return null; }
+    var node;
+    switch (symbol.kind) {
+      case 'swatch':
+        node = el('span', 'gg-swatch');
+        // style properties, not markup: an odd colour is ignored by the browser
+        node.style.background = symbol.fill;
+        node.style.opacity = symbol.opacity;
+        node.style.borderColor = symbol.border || symbol.fill;
+        return node;
+      case 'shape': return shapeSvg(symbol);
+      case 'line':
+        node = el('span', 'gg-line');
+        if (symbol.color) { node.style.borderTopColor = symbol.color; }
+        return node;
+      case 'tick': node = el('span', 'gg-legend-tick'); el('span', null, null, node); return node;
+      case 'arrow': return el('span', 'gg-legend-arrow');
+      default: return null;
+    }
+  }
+
+  /** The legend: {title, sections: [{heading, rows: [{symbol, label, count}]}], notes}. */
+  GG.legend = function (map, data, options) {
     var Legend = L.Control.extend({
       options: {position: (options && options.position) || 'bottomleft'},
       onAdd: function () {
         var box = el('div', 'gg-legend leaflet-bar');
-        // html is made by geo_guard in Python with every user value escaped.
-        box.innerHTML = html;
-        var details = box.querySelector('details');
+        var details = el('details', null, null, box);
+        details.open = true;
+        el('summary', null, data.title || '图例', details);
+        (data.sections || []).forEach(function (section) {
+          el('h4', null, section.heading, details);
+          (section.rows || []).forEach(function (row) {
+            var line = el('div', 'gg-row', null, details);
+            var symbol = legendSymbol(row.symbol);
+            if (symbol) { line.appendChild(symbol); }
+            el('span', 'gg-label', row.label, line);
+            if (row.count !== null && row.count !== undefined) {
+              el('span', 'gg-count', Number(row.count).toLocaleString('en-US'), line);
+            }
+          });
+        });
+        (data.notes || []).forEach(function (note) { el('div', 'gg-note', note, details); });
         // Leave room for the controls stacked at the top left (zoom, search, measure ...).
         var fit = function () {
           var room = map.getSize().y - 320;
@@ -547,7 +612,7 @@
         };
         var room = fit();
         map.on('resize', fit);
-        if (details && (global.innerWidth < 700 || room < 160)) { details.open = false; }
+        if (global.innerWidth < 700 || room < 160) { details.open = false; }
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         return box;
@@ -584,9 +649,7 @@
   };
 
   /** Rows of a table under the map (data-gg-layer, data-gg-row) fly to their feature. */
-  GG.tableLinks = function (map, tableId) {
-    var table = document.getElementById(tableId);
-    if (!table) { return; }
+  function tableLinks(map, table) {
     table.addEventListener('click', function (e) {
       var tr = e.target.closest('tr[data-gg-row]');
       if (!tr) { return; }
@@ -594,6 +657,46 @@
         map.getContainer().scrollIntoView({behavior: 'smooth'});
       }
     });
+  }
+
+  /**
+   * The table of an area's risk sources, under the map (geo_guard.maps.split):
+   * {id, heading, back, hint, labels, zoneColumn, unplaced, rows: [{cells, level, layer, row}]}.
+   * Every cell is put in with textContent; clicking a placed row opens its popup.
+   */
+  GG.sourcesTable = function (map, data) {
+    var wrap = el('div', 'gg-table-wrap');
+    el('h2', null, data.heading, wrap);
+    var p = el('p', null, null, wrap);
+    var back = el('a', null, data.back || '返回目录', p);
+    back.href = data.index || 'index.html';
+    p.appendChild(document.createTextNode(' · ' + (data.hint || '')));
+    var table = el('table', 'gg-table', null, wrap);
+    table.id = data.id;
+    var headRow = el('tr', null, null, el('thead', null, null, table));
+    el('th', null, '#', headRow);
+    data.labels.forEach(function (label) { el('th', null, label, headRow); });
+    var body = el('tbody', null, null, table);
+    data.rows.forEach(function (row, n) {
+      var tr = el('tr', null, null, body);
+      if (row.layer !== null && row.layer !== undefined) {
+        tr.setAttribute('data-gg-layer', row.layer);
+        tr.setAttribute('data-gg-row', String(row.row));
+      } else {
+        tr.title = data.unplaced || '';
+      }
+      el('td', null, String(n + 1), tr);
+      row.cells.forEach(function (value, k) {
+        var td = el('td', null, value, tr);
+        if (k === data.zoneColumn && (row.level === 1 || row.level === 2)) {
+          td.className = 'gg-zone-' + row.level;
+        }
+      });
+    });
+    var container = map.getContainer();
+    container.parentNode.insertBefore(wrap, container.nextSibling);
+    tableLinks(map, table);
+    return table;
   };
 
   GG.ready = true;
