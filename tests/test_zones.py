@@ -307,3 +307,17 @@ def test_edge_plus_widths_beyond_100_km_is_a_rules_error(
     rules = rules_from_text(f'[[rules]]\nname = "all"\ndefault = true\n{rules_text}\n')
     with pytest.raises(RulesError, match=message):
         build_zones(canal, rules)
+
+
+def test_clipped_zones_still_tile() -> None:
+    canal = Canal.from_file(SAMPLE / "canal.geojson")
+    area = gpd.read_file(SAMPLE / "study_area.geojson")
+    zones = build_zones(canal, load_rules(SAMPLE / "zone_rules.example.toml"), clip=area,
+                        crs=canal.metric_crs)
+    assert _pairwise_overlap(zones) < 1e-6
+    union = shapely.union_all(zones.geometry.to_numpy())
+    assert all(len(p.interiors) == 0 for p in shapely.get_parts(union))
+    plain = shapely.intersection(shapely.union_all(build_zones(
+        canal, load_rules(SAMPLE / "zone_rules.example.toml"), crs=canal.metric_crs
+    ).geometry.to_numpy()), shapely.union_all(area.to_crs(canal.metric_crs).geometry.values))
+    assert zones["area_m2"].sum() == pytest.approx(plain.area, rel=1e-9)

@@ -47,7 +47,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import OptionError, RulesError
-from geo_guard.canal.geometry import GRID_M, polygonal, to_crs_valid
+from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.settings import (
     BANK_LEFT,
@@ -170,7 +170,7 @@ def build_zones(
     if clip is not None:
         area = _clip_area(clip, canal)
         zones["geometry"] = polygonal(
-            shapely.intersection(zones.geometry.values, area, grid_size=GRID_M)
+            shapely.intersection(zones.geometry.values, area)
         )
         zones = zones[~zones.geometry.is_empty].reset_index(drop=True)
     zones["area_m2"] = zones.geometry.area
