@@ -124,19 +124,41 @@ def strip_faces(canal: Canal, limits: np.ndarray, breaks: np.ndarray, removed: A
     >>> bool(faces.strip.min() == 0), sorted(set(faces.side.tolist()))
     (True, [-1, 1])
     """
-    far = float(np.nanmax(limits)) + _CUT_PAD_M
-    cuts = shapely.linestrings(np.stack(
-        [offset_points(canal, breaks, -far), offset_points(canal, breaks, far)], axis=1))
-    lines = [cuts]
+    # One bank at a time (half the faces to polygonize at once); the other bank's parts
+    # of the centerline still part the plane, but get no band.
+    parts = []
+    for bank, sign in ((0, 1), (1, -1)):
+        one = limits.copy()
+        one[:, 1 - bank] = np.nan
+        parts.append(_bank_faces(canal, one, bank, sign, breaks, removed))
+    return StripFaces(*(np.concatenate(column) for column in zip(*(
+        (p.geoms, p.side, p.segment, p.strip, p.excluded) for p in parts), strict=True)))
+
+
+def _bank_faces(canal: Canal, limits: np.ndarray, bank: int, sign: int, breaks: np.ndarray,
+                removed: Any) -> StripFaces:
+    """The faces of one bank's belt (``limits`` NaN on the other bank)."""
+    # A cut spans the belt of both segments at a junction.
+    start_m = canal.segments["start_m"].to_numpy()
+    end_m = canal.segments["end_m"].to_numpy()
+    at = np.clip(np.searchsorted(start_m, breaks, side="right") - 1, 0, len(start_m) - 1)
+    before = np.maximum(at - 1, 0)
+    inner, outer = limits[:, bank, 0], limits[:, bank, 1]
+    near = np.maximum(np.minimum(inner[at], inner[before]) - _CUT_PAD_M, 0.0)
+    far = np.maximum(outer[at], outer[before]) + _CUT_PAD_M
+    lines = [shapely.linestrings(np.stack(
+        [offset_points(canal, breaks, sign * near), offset_points(canal, breaks, sign * far)],
+        axis=1))]
     hole = removed is not None and not removed.is_empty
     if hole:
+        reach = float(np.nanmax(limits)) + _CUT_PAD_M
         x0, y0, x1, y1 = canal.line.bounds
-        outline = shapely.clip_by_rect(shapely.boundary(removed), x0 - far, y0 - far,
-                                       x1 + far, y1 + far)
-        lines.append(np.array([outline], dtype=object))
+        lines.append(np.array([shapely.clip_by_rect(shapely.boundary(removed), x0 - reach,
+                                                    y0 - reach, x1 + reach, y1 + reach)],
+                              dtype=object))
     faces = distance_faces(canal, limits, ends="flat", every_site=True,
                            extra_lines=np.concatenate(lines))
-    belt = faces.band == 1
+    belt = (faces.band == 1) & (faces.side == sign)
     xy = faces.xy[belt]
     excluded = np.zeros(int(belt.sum()), dtype=bool)
     if hole:
@@ -146,8 +168,6 @@ def strip_faces(canal: Canal, limits: np.ndarray, breaks: np.ndarray, removed: A
     strip = np.searchsorted(breaks, faces.measure[belt], side="right") - 1
     # A face outside a turn at a junction has the junction's measure: it belongs to the
     # last strip of the upstream segment when that segment holds it.
-    start_m = canal.segments["start_m"].to_numpy()
-    end_m = canal.segments["end_m"].to_numpy()
     lowest = np.searchsorted(breaks, start_m[segment] - 1e-6)
     highest = np.searchsorted(breaks, end_m[segment] - 1e-6) - 1
     strip = np.clip(strip, lowest, np.maximum(highest, lowest))
