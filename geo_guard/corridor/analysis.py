@@ -230,11 +230,16 @@ def corridor_belt(
     """
     widths = segment_widths(canal, rules)
     removed = _exclusion(exclude, canal) if exclude is not None else None
+    return _belt(canal, widths, _belt_limits(canal, widths), removed)
+
+
+def _belt(canal: Canal, widths: pd.DataFrame, limits: np.ndarray, removed: Any
+          ) -> gpd.GeoDataFrame:
+    """The belt frame: band 1 of the partition by nearest part, less the exclusion."""
     outline = None
     if removed is not None and not removed.is_empty:
         outline = np.array([shapely.boundary(removed)], dtype=object)
-    faces = distance_faces(canal, _belt_limits(canal, widths), ends="flat",
-                           extra_lines=outline)
+    faces = distance_faces(canal, limits, ends="flat", extra_lines=outline)
     belt = faces.band == 1
     if outline is not None:
         shapely.prepare(removed)
@@ -506,8 +511,9 @@ def analyse_corridor(
     tree = shapely.STRtree(geoms)
     breaks = station_breaks(canal, options.step_m)
     every = strip_faces(canal, limits, breaks, removed)
-    kept = ~every.excluded
-    belt = _belt_frame(canal, widths, every.geoms[kept], every.segment[kept], every.side[kept])
+    # The belt per segment and bank from the same partition without the station cuts:
+    # the same shapes, with far fewer vertices to test the stands against.
+    belt = _belt(canal, widths, limits, removed)
     middle_m = (breaks[:-1] + breaks[1:]) / 2
     segment = np.clip(np.searchsorted(canal.segments["start_m"].to_numpy(), middle_m,
                                       side="right") - 1, 0, len(canal.segments) - 1)

@@ -75,7 +75,8 @@ class Sites:
     (counter-clockwise). ``segment`` and ``side`` (+1 left, -1 right bank) name the
     site's class. ``rays`` are the straight lines from a vertex where two domains meet
     (edge normals, a junction sector's bisector, the end tangents and normals);
-    ``ray_split`` marks those that may part two classes.
+    ``ray_split`` marks those that may part two classes, ``ray_side`` the bank of the
+    domains they bound (0: both).
     """
 
     kind: np.ndarray
@@ -89,6 +90,7 @@ class Sites:
     domain: np.ndarray
     rays: np.ndarray
     ray_split: np.ndarray
+    ray_side: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,20 @@ def distance_faces(
     vertices = shapely.get_coordinates(canal.line)
     radius = float(np.nanmax(limits)) + 1.0
     sites = centerline_sites(vertices, _edge_segments(canal), radius, np.unique(limits))
+    # A bank with no band anywhere (the corridor does one bank at a time) only needs
+    # to be parted from the other one.
+    active = (limits.max(axis=2) > 0)[sites.segment, np.where(sites.side > 0, 0, 1)]
     # The outlines of the domains at the reach are beyond every band: left out. Of the
     # rays only those that may part two classes, unless the measure matters too.
+    rays = sites.ray_split.copy()
+    if every_site:
+        banks = np.unique(sites.side[active])
+        rays |= np.isin(sites.ray_side, banks)
     parts = [
         np.array([canal.line], dtype=object),
-        sites.rays if every_site else sites.rays[sites.ray_split],
+        sites.rays[rays],
         _band_curves(sites, limits, vertices),
-        _bisectors(sites, every_site, canal, radius),
+        _bisectors(sites, every_site, canal, radius, active),
     ]
     if extra_lines is not None:
         parts.append(np.asarray(extra_lines, dtype=object))
@@ -256,10 +265,11 @@ def centerline_sites(vertices: np.ndarray, edge_segment: np.ndarray, radius: flo
     steps = np.unique(np.concatenate([[0.0], np.asarray(ray_radii, dtype=float), [radius]]))
     steps = steps[(steps >= 0) & (steps <= radius)]
     rays = shapely.linestrings(ray_from[:, None, :] + steps[None, :, None] * ray_dir[:, None, :])
+    ray_side = np.concatenate([e_side, e_side, t_side[j2], [0, 0, 1, -1, 1, -1]])
     return Sites(kind, np.concatenate([e, np.full(len(s_centre), -1)]),
                  np.concatenate([edge_segment[e], s_seg]).astype(np.int64),
                  np.concatenate([e_side, s_side]).astype(np.int64), origin, end, normal,
-                 stop_all, domain, rays, ray_split)
+                 stop_all, domain, rays, ray_split, ray_side)
 
 
 def arc_coords(centre: np.ndarray, radius: np.ndarray, start: np.ndarray, stop: np.ndarray,
@@ -413,8 +423,10 @@ def _inner_reach(sites: Sites, vertices: np.ndarray, edge: np.ndarray, side: np.
     return start, end, mine
 
 
-def _bisectors(sites: Sites, every_site: bool, canal: Canal, radius: float) -> np.ndarray:
-    """Where two overlapping domains are equally near, clipped to their overlap.
+def _bisectors(sites: Sites, every_site: bool, canal: Canal, radius: float,
+               active: np.ndarray) -> np.ndarray:
+    """Where two overlapping domains are equally near, clipped to their overlap (pairs
+    with an ``active`` site: one whose class has bands).
 
     Only the bisectors that can matter are kept: one whose every point has some third
     part of the canal nearer than the pair (a lap beyond the next one of a spiral) parts
@@ -424,7 +436,7 @@ def _bisectors(sites: Sites, every_site: bool, canal: Canal, radius: float) -> n
     """
     # Pairs whose boxes meet, of two classes unless every site counts; then the overlap.
     i, j = shapely.STRtree(sites.domain).query(sites.domain)
-    keep = i < j
+    keep = (i < j) & (active[i] | active[j])
     if not every_site:
         keep &= (sites.segment[i] != sites.segment[j]) | (sites.side[i] != sites.side[j])
     i, j = i[keep], j[keep]
