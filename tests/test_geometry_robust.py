@@ -311,6 +311,48 @@ def test_every_point_gets_its_nearest_segments_level_and_bank(built: dict, name:
     assert (out["segment_id"].to_numpy() == got["segment_id"].to_numpy()).all()
 
 
+def _random_shape(seed: int) -> Shape:
+    """A random canal that does not cross itself: 3-24 edges of 20-800 m, turns up to
+    175° either way, 1-6 segments of alternating structure."""
+    rng = np.random.default_rng(seed)
+    while True:
+        n = int(rng.integers(3, 25))
+        vertices = _walk(list(rng.uniform(20, 800, n)), list(rng.uniform(-175, 175, n - 1)))
+        if LineString(vertices).is_simple:
+            break
+    inner = rng.choice(np.arange(1, n), size=int(rng.integers(0, min(n - 1, 5) + 1)),
+                       replace=False)
+    cuts = sorted({0, n, *inner.tolist()})
+    return Shape(f"random_{seed}", vertices, cuts,
+                 [("明渠", "渡槽")[i % 2] for i in range(len(cuts) - 1)])
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("uniform", [True, False])
+def test_random_canals_tile_and_label_every_point(seed: int, uniform: bool) -> None:
+    shape = _random_shape(seed)
+    canal = make_canal(shape)
+    zones = build_zones(canal, UNIFORM if uniform else PER_STRUCTURE)
+    check = topology(zones)
+    assert check["sum_vs_union"] <= 1e-4 and check["overlap_max"] <= 0.01
+    assert check["small_pieces"] == 0
+    xy = sample_points(canal, 270 if uniform else 1610, 1500, seed)
+    segment, side, level, clear = expected_labels(shape, uniform, xy[:, 0], xy[:, 1])
+    xy, segment, side, level = xy[clear], segment[clear], side[clear], level[clear]
+    hit_point, hit_piece = shapely.STRtree(zones.geometry.to_numpy()).query(
+        shapely.points(xy), predicate="intersects")
+    count = np.bincount(hit_point, minlength=len(xy))
+    assert (count == np.where(level == 9, 0, 1)).all()
+    piece = np.full(len(xy), -1)
+    piece[hit_point] = hit_piece
+    inside = level != 9
+    got = zones.iloc[piece[inside]]
+    assert (got["zone_level"].to_numpy() == level[inside]).all()
+    assert (got["segment_id"].to_numpy()
+            == canal.segments["segment_id"].to_numpy()[segment[inside]]).all()
+    assert (got["bank"].to_numpy() == np.where(side[inside] > 0, "左岸", "右岸")).all()
+
+
 def test_points_beyond_the_ends_and_at_an_outer_corner_have_a_bank() -> None:
     # A 90° left turn: the corner point (1000, -50) is outside the turn (right bank);
     # points straight ahead of an end are on the left (the tie rule), never "".

@@ -366,8 +366,8 @@ def _band_curves(sites: Sites, limits: np.ndarray, vertices: np.ndarray) -> np.n
     site, r = site[first], r[first]
     rect = sites.kind[site] == 0
     rs, rr = site[rect], r[rect]
-    start, end, keep = _inner_reach(sites, vertices, sites.edge[rs], sites.side[rs], rr)
-    lines = shapely.linestrings(np.stack([start[keep], end[keep]], axis=1))
+    start, end = _inner_reach(sites, vertices, sites.edge[rs], sites.side[rs], rr)
+    lines = shapely.linestrings(np.stack([start, end], axis=1))
     ss, sr = site[~rect], r[~rect]
     coords, index = arc_coords(sites.origin[ss], sr, sites.normal[ss], sites.stop[ss])
     arcs = shapely.linestrings(coords, indices=index)
@@ -375,16 +375,17 @@ def _band_curves(sites: Sites, limits: np.ndarray, vertices: np.ndarray) -> np.n
 
 
 def _inner_reach(sites: Sites, vertices: np.ndarray, edge: np.ndarray, side: np.ndarray,
-                 offset: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ends of the offset lines of edges (``side``, ``offset``), stopped on the inner
-    turn bisectors where that is safe, and whether the line is needed at all.
+    turn bisectors where that is safe.
 
     At a vertex turning by ``θ`` toward the line's side, the bisector meets the offset
     ``o`` at ``o tan(θ/2)`` along each edge from the vertex, at ``v + o (n1 + n2) / c``
-    with ``n1``, ``n2`` the edges' unit normals and ``c = |n1 + n2|² / 2``. An edge whose
-    two bisectors cross before the offset has no points there nearer to it than to its
-    neighbours: no line. A line stops at a bisector only when both edges there still
-    reach the offset; else both run to their normals and cross as they may.
+    with ``n1``, ``n2`` the edges' unit normals and ``c = |n1 + n2|² / 2``. A line stops
+    there only when both edges still reach the offset between their two bisectors: then
+    the points beyond it are nearer to the other edge itself, not just to its line.
+    Else both lines run to their normals and cross as they may (a short edge's line
+    underrates the distance to the edge beyond its end).
     """
     n_edges = len(vertices) - 1
     d = np.diff(vertices, axis=0)
@@ -420,7 +421,7 @@ def _inner_reach(sites: Sites, vertices: np.ndarray, edge: np.ndarray, side: np.
         both = n1 + n2
         scale = 2 * offset[stop] / (both * both).sum(axis=1)
         point[stop] = vertices[jj] + scale[:, None] * both
-    return start, end, mine
+    return start, end
 
 
 def _bisectors(sites: Sites, every_site: bool, canal: Canal, radius: float,
