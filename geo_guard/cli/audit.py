@@ -103,8 +103,12 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
 
     if output.suffix.lower() != ".gpkg":
         raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
+    led = None
     if ledger_target is not None:
         check_ledger(ledger_target)
+        from geo_guard.ledger import open_ledger
+
+        led = open_ledger(ledger_target)  # a wrong ledger is refused before the slow work
     zone_rules, options = load_rules_files(rules_paths)
     if zones_path is None and (canal_path is None or zone_rules is None):
         raise OptionError("no zones: give --zones (a geo-guard zones GeoPackage or the official "
@@ -133,6 +137,17 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
                                  sources={k: str(v) for k, v in sources.items() if v})
     _print_summary(result)
     console.print(f"written to [bold]{gpkg}[/] and [bold]{workbook}[/]")
+    if led is not None:
+        import pandas as pd
+
+        # A re-run repeats each finding on its problem; different findings at one place
+        # (a missing sign, a missing barrier) stay different problems.
+        outcome = led.register(pd.DataFrame(result.findings.drop(columns="geometry")),
+                               dedup_on=("source_type", "name"))
+        new = int((outcome["outcome"] == "新增").sum())
+        console.print(f"{len(outcome)} findings into the ledger {led.url}: {new} new problems "
+                      f"(待交办), {len(outcome) - new} repeat findings of open ones",
+                      markup=False, soft_wrap=True)
 
 
 def _canal_from_zones(zones_path: Path | None, crs: str | None, metric_crs: str | None,

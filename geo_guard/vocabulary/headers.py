@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["AUDIT_HEADERS", "CORRIDOR_HEADERS", "HEADERS", "chinese_headers",
+__all__ = ["AUDIT_HEADERS", "CORRIDOR_HEADERS", "HEADERS", "LEDGER_HEADERS", "chinese_headers",
            "english_headers"]
 
 #: Chinese header of every column geo_guard adds or reports.
@@ -57,6 +57,18 @@ CORRIDOR_HEADERS: dict[str, str] = {
     "outer_m": "林带外边距中心线(m)",
     "area_m2": "林带内面积(m²)",
     "reason": "原因",
+}
+
+
+#: The problem register (问题整改台账): a problem's fields, as the forms (附件2–4) name them.
+LEDGER_HEADERS: dict[str, str] = {
+    **HEADERS,
+    "problem_id": "编号", "township": "乡镇（街道）", "source_type": "风险源类型",
+    "zone": "保护区类型", "zone_level": "保护区级别", "description": "风险源描述",
+    "origin": "问题来源", "found_on": "发现日期", "found_by": "发现人", "measure": "整改措施",
+    "deadline": "整改时限", "unit": "责任单位", "person": "责任人", "progress": "整改进度",
+    "status": "状态", "overdue": "超期", "due_soon": "临期", "closed_on": "销号日期",
+    "rectified_on": "整改完成日期", "updated_at": "最后更新",
 }
 
 
