@@ -246,7 +246,7 @@ min_gap_m, merge_m, min_survival, min_canopy
     kwargs = {"step_m": options.step_m, "min_coverage": options.min_coverage,
               "min_gap_m": options.min_gap_m, "merge_m": options.merge_m,
               "min_survival": options.min_survival, "min_canopy": options.min_canopy,
-              "crs": canal.metric_crs, "reach_m": reach}
+              "crs": canal.metric_crs}
     tasks = []
     for window in windows:
         area = shapely.buffer(window.canal.line, reach + 2 * _PAD_M)
