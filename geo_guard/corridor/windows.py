@@ -240,7 +240,8 @@ min_gap_m, merge_m, min_survival, min_canopy
     # window gets the polygons near its stretch.
     trees, repaired = prepare_forest(forest, crs=forest_crs)
     trees = trees.to_crs(canal.metric_crs)
-    # Every window builds its belt with the whole canal's reach: the same polygons.
+    # How far the belt reaches from the centerline: the forest a window needs, and the
+    # area its core contributes.
     reach = _reach(canal, rules)
     index = shapely.STRtree(trees.geometry.to_numpy())
     kwargs = {"step_m": options.step_m, "min_coverage": options.min_coverage,
