@@ -100,7 +100,7 @@ def dask_client():
     pytest.importorskip("dask_geopandas", reason="the 'dask' extra is not installed")
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
-        dashboard_address=None, silence_logs=40,
+        dashboard_address=":0", silence_logs=40,
     )
     with cluster, distributed.Client(cluster, timeout="60s") as client:
         yield client

@@ -227,7 +227,7 @@ def dask_client(
         threads_per_worker=1,
         processes=True,
         memory_limit=memory_limit,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     with cluster, Client(cluster) as client:
