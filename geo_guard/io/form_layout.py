@@ -514,7 +514,7 @@ def _is_note_row(cells: Sequence[object], merges_across: bool) -> bool:
 
 def trailing_notes(
     rows: Sequence[Sequence[object]],
-    first_row: int,
+    first_row: int | Sequence[int],
     merges: Sequence[MergedRange] = (),
     offset: int = 0,
 ) -> tuple[int, list[tuple[int, str]]]:
@@ -524,8 +524,9 @@ def trailing_notes(
     ----------
     rows : sequence of sequences
         The records, as read (before merged cells are filled).
-    first_row : int
-        Row number (1-based) of ``rows[0]`` in the file.
+    first_row : int or sequence of int
+        Row number (1-based) of ``rows[0]`` in the file, or of every row (a text file's
+        record may take several lines).
     merges : sequence of MergedRange, optional
         The sheet's merged ranges; ``offset`` is the 0-based sheet row of ``rows[0]``.
 
@@ -543,18 +544,19 @@ def trailing_notes(
     (1, [(6, '合计 1'), (8, '填表人：张三 审核人：李四')])
     """
     across = {m.first_row - offset for m in merges if m.last_col - m.first_col >= 2}
-    keep, notes = len(rows), []
+    last_record, notes = -1, []
     for i in range(len(rows) - 1, -1, -1):
         cells = rows[i]
         if not any(is_filled(v) for v in cells):
             continue
         if not _is_note_row(cells, i in across):
+            last_record = i
             break
-        notes.append((first_row + i, " ".join(_text(v) for v in cells if is_filled(v))))
-        keep = i
+        number = first_row + i if isinstance(first_row, int) else int(first_row[i])
+        notes.append((number, " ".join(_text(v) for v in cells if is_filled(v))))
     if not notes:
         return len(rows), []
-    return keep, notes[::-1]
+    return last_record + 1, notes[::-1]
 
 
 # ------------------------------------------------------------------- merged cells down
@@ -608,6 +610,7 @@ def fill_merged_down(
 # --------------------------------------------------------------- merged ranges of XLSX
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+)(\d+):([A-Za-z]+)(\d+)\"")
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CHUNK = 1 << 20  # bytes of sheet XML read at a time
 
 
 def _column_number(letters: bytes) -> int:
@@ -660,7 +663,7 @@ def _merges_of(archive: zipfile.ZipFile, member: str) -> list[MergedRange]:
     found: list[MergedRange] = []
     tail = b""
     with archive.open(member) as stream:
-        while chunk := stream.read(1 << 20):
+        while chunk := stream.read(_CHUNK):
             text = tail + chunk
             last = 0
             for match in _MERGE_REF.finditer(text):

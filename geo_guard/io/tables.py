@@ -191,8 +191,8 @@ def _form_parts(
     tail = max(0, n - _NOTE_ROWS_MAX)
     cells = raw if raw is not None else df.to_numpy(dtype=object)
     offset = found.data_start
-    keep, notes = trailing_notes([list(r) for r in cells[tail:n]], int(rows[tail]) if n else 0,
-                                 merges, offset + tail)
+    keep, notes = trailing_notes([list(r) for r in cells[tail:n]], rows[tail:n], merges,
+                                 offset + tail)
     keep += tail
     if keep < n:
         df, rows = df.iloc[:keep], rows[:keep]
@@ -387,11 +387,18 @@ def _read_excel_table(
         for label in names:
             try:
                 df, layout = _read_sheet(book, label, name, header_row, merges.get(label, []))
+            except _EmptySheet:
+                skipped.append((label, "空表 / empty"))
+                continue
             except InputFileError as err:
                 skipped.append((label, str(err).removeprefix(f"{name}: ")))
                 continue
             parts.append(_tidied(df, layout))
-    return _every_sheet(parts, skipped, name)
+    return _every_sheet(parts, skipped, name, names)
+
+
+class _EmptySheet(InputFileError):
+    """A sheet without a filled cell."""
 
 
 def _tidied(df: pd.DataFrame, layout: SheetLayout) -> tuple[pd.DataFrame, SheetLayout]:
@@ -412,7 +419,7 @@ def _read_sheet(
     # keeps "NA" as text and makes empty cells "" like in CSV.
     raw = pd.read_excel(book, sheet_name=label, header=None, dtype=object, keep_default_na=False)
     if raw.empty:
-        raise InputFileError(
+        raise _EmptySheet(
             f"{name}: sheet {label!r} is empty; pick another with --sheet or fill in the table"
         )
     cells = _unescape_cells(raw.to_numpy(dtype=object))
@@ -428,7 +435,10 @@ def _read_sheet(
 
 
 def _every_sheet(
-    parts: list[tuple[pd.DataFrame, SheetLayout]], skipped: list[tuple[str, str]], name: str
+    parts: list[tuple[pd.DataFrame, SheetLayout]],
+    skipped: list[tuple[str, str]],
+    name: str,
+    order: list[str],
 ) -> tuple[pd.DataFrame, TableLayout]:
     """``--sheet all``: the sheets' rows one after the other, with the sheet's name first.
 
@@ -443,6 +453,7 @@ def _every_sheet(
         parts = [part for part, ok in zip(parts, with_coords, strict=True) if ok]
     if not parts:
         raise InputFileError(f"{name}: every sheet is empty; fill in the table")
+    skipped.sort(key=lambda item: order.index(item[0]))
     for label, why in skipped:
         logger.warning("%s: sheet %r not read: %s", name, label, why)
     column = SHEET_COLUMN
