@@ -51,6 +51,8 @@ COLUMN_LABELS: dict[str, str] = {
     "zone": "保护区",
     "zone_level": "保护区级别",
     "distance_m": "距中心线 (m)",
+    "edge_distance_m": "距管理范围边线 (m)",
+    "zone_boundary_m": "距所在保护区外边线 (m)",
     "chainage_m": "里程 (m)",
     "stake": "桩号",
     "bank": "岸别",
@@ -100,6 +102,8 @@ COLUMN_LABELS: dict[str, str] = {
 #: Number formats of known numeric columns (others: up to 10 significant digits).
 _FORMATS: dict[str, str] = {
     "distance_m": "{:.1f}",
+    "edge_distance_m": "{:.1f}",
+    "zone_boundary_m": "{:.1f}",
     "chainage_m": "{:.1f}",
     "chainage_from_m": "{:.1f}",
     "chainage_to_m": "{:.1f}",

@@ -18,13 +18,9 @@ import shapely
 
 from geo_guard._errors import InputFileError
 from geo_guard.crs import with_input_crs
-from geo_guard.vocabulary.columns import find_column
+from geo_guard.vocabulary.columns import TOWNSHIP_HEADERS, VILLAGE_HEADERS, find_column
 
 ADMIN_COLUMNS = ("township", "village")
-
-#: Headers that hold the township or the village name, best first.
-TOWNSHIP_HEADERS = ("township", "乡镇", "乡镇(街道)", "乡镇（街道）", "乡镇街道", "街道", "town")
-VILLAGE_HEADERS = ("village", "行政村", "村", "社区", "村(社区)", "村（社区）")
 
 
 def admin_join(
