@@ -94,7 +94,7 @@ def test_a_hand_made_form_reads_as_one_row_per_record(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(table, expected_records())
     layout = table.attrs[LAYOUT]
     sheet = layout.sheets[0]
-    assert sheet.header_rows == (4, 5, 6)
+    assert sheet.header_rows == [4, 5, 6]
     assert sheet.rows.tolist() == [7, 8, 9, 10, 11]  # as Excel numbers them
     assert layout.rows.tolist() == [7, 8, 9, 10, 11]
     assert sheet.filled_in == {"填报单位": "百里奚街道办事处（盖章）", "填报时间": "2021年10月14日"}
@@ -180,7 +180,7 @@ def test_attachment2_written_by_geo_guard_reads_back(tmp_path: Path) -> None:
                 assert a == ("" if b is None or pd.isna(b) else b)
     assert HOSTILE_SCRIPT in set(table["风险源描述"])  # text as typed
     sheet = table.attrs[LAYOUT].sheets[0]
-    assert sheet.header_rows == (4,)
+    assert sheet.header_rows == [4]
     assert sheet.rows.tolist() == list(range(5, 5 + len(expected)))
     assert sheet.filled_in["填报单位"].startswith("百里奚街道")
     assert sheet.filled_in["填报时间"] == "2021年10月14日"
@@ -207,7 +207,7 @@ def test_a_form_saved_as_csv(tmp_path: Path) -> None:
                                      ["2", "李家\n鸡场", "112.6", "33.1", "新建"]]
     sheet = table.attrs[LAYOUT].sheets[0]
     assert sheet.rows.tolist() == [5, 6]  # the line each record starts on
-    assert sheet.notes == [(9, "注：坐标为WGS84。")]
+    assert sheet.notes == [[9, "注：坐标为WGS84。"]]
     assert sheet.filled_in == {"填报单位": "百里奚街道（盖章）", "填报时间": "2021年10月14日"}
 
 

@@ -52,7 +52,7 @@ from geo_guard.canal.stakes import format_stakes
 from geo_guard.classification.edges import BoundaryTable, polygon_distances
 from geo_guard.classification.hints import gcj02_hint
 from geo_guard.crs import parse_crs, with_input_crs
-from geo_guard.io import LAYOUT, ROW_NOTES
+from geo_guard.io import LAYOUT, ROW_NOTES, as_layout
 from geo_guard.io.coords import REASON_OUT_OF_RANGE, coordinates_from_table
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
 from geo_guard.vocabulary.columns import TYPE_HEADERS, find_column
@@ -291,7 +291,7 @@ def classify(
     columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
     result = gpd.GeoDataFrame(out[columns], geometry="geometry", crs=out.crs)
     result.attrs.clear()
-    layout = sources.attrs.get(LAYOUT)
+    layout = as_layout(sources.attrs.get(LAYOUT))
     if layout is not None and len(layout.rows) == len(result):
         result.attrs[LAYOUT] = layout  # row numbers of the file, for the lists of rows
     result.attrs[NOTES] = [hint] if hint else []
@@ -347,7 +347,7 @@ def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
     invalid = pd.DataFrame({"row": rows[positions], "status": status[positions],
                             "reason": result["reason"].to_numpy(dtype=object)[positions]},
                            index=positions)
-    layout = result.attrs.get(LAYOUT)
+    layout = as_layout(result.attrs.get(LAYOUT))
     if layout is not None and layout.sheet_column in result.columns:
         sheets = result[layout.sheet_column].to_numpy(dtype=object)[positions]
         invalid.insert(0, "sheet", sheets)
@@ -362,7 +362,7 @@ def row_numbers(result: pd.DataFrame) -> np.ndarray:
     >>> row_numbers(pd.DataFrame({"a": [1, 2]})).tolist()
     [1, 2]
     """
-    layout = result.attrs.get(LAYOUT)
+    layout = as_layout(result.attrs.get(LAYOUT))
     if layout is not None and len(layout.rows) == len(result):
         return np.asarray(layout.rows, dtype=np.int64)
     return np.arange(1, len(result) + 1, dtype=np.int64)

@@ -47,8 +47,9 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
@@ -63,6 +64,7 @@ __all__ = [
     "MergedRange",
     "SheetLayout",
     "TableLayout",
+    "as_layout",
     "fill_merged_down",
     "find_header",
     "merged_ranges",
@@ -109,16 +111,31 @@ class MergedRange:
     last_col: int
 
 
-@dataclass(eq=False)
-class SheetLayout:
+class _Record(dict):  # type: ignore[type-arg]
+    """A dict whose keys read as attributes.
+
+    Layouts travel in ``DataFrame.attrs``, which pandas copies, compares when it joins
+    frames, and writes as JSON into Parquet files: plain JSON-friendly dicts survive all
+    three (an object or a numpy array would not).
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class SheetLayout(_Record):
     """How one sheet (or text file) was read.
 
     Attributes
     ----------
     sheet : str or None
         Sheet name; ``None`` for a text file.
-    header_rows : tuple of int
-        Row numbers (1-based, as Excel and WPS show them) of the header: one or two.
+    header_rows : list of int
+        Row numbers (1-based, as Excel and WPS show them) of the header: one or two, and
+        the row numbering the columns when there is one.
     above : list of str
         Text of the rows above the header (label, title), one entry per row.
     filled_in : dict
@@ -127,17 +144,41 @@ class SheetLayout:
         Rows under the records kept out of the data: (row number, their text).
     filled_down : dict
         Column -> how many empty cells took the value of a merged cell above them.
-    rows : ndarray of int
-        Row number of every record, in order.
+    runs : list of (int, int)
+        The records' row numbers as runs (first row, count); :attr:`rows` spells them out.
     """
 
-    sheet: str | None
-    header_rows: tuple[int, ...]
-    above: list[str] = field(default_factory=list)
-    filled_in: dict[str, str] = field(default_factory=dict)
-    notes: list[tuple[int, str]] = field(default_factory=list)
-    filled_down: dict[str, int] = field(default_factory=dict)
-    rows: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    def __init__(
+        self,
+        sheet: str | None,
+        header_rows: Sequence[int],
+        above: Sequence[str] = (),
+        filled_in: dict[str, str] | None = None,
+        notes: Sequence[tuple[int, str]] = (),
+        filled_down: dict[str, int] | None = None,
+        rows: Sequence[int] | NDArray[np.int64] = (),
+    ) -> None:
+        super().__init__(
+            sheet=sheet, header_rows=[int(r) for r in header_rows], above=list(above),
+            filled_in=dict(filled_in or {}), notes=[[int(r), str(t)] for r, t in notes],
+            filled_down=dict(filled_down or {}), runs=_runs(rows),
+        )
+
+    @property
+    def rows(self) -> NDArray[np.int64]:
+        """Row number of every record, in order."""
+        if not self["runs"]:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.arange(a, a + n, dtype=np.int64) for a, n in self["runs"]])
+
+    @property
+    def records(self) -> int:
+        return sum(n for _, n in self["runs"])
+
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` records (trailing empty rows dropped after reading)."""
+        if n < self.records:
+            self["runs"] = _runs(self.rows[:n])
 
     def describe(self) -> list[str]:
         """What the reader did, one Chinese/English line per fact (for logs and reports).
@@ -154,8 +195,9 @@ class SheetLayout:
         乡镇A: 第 30 行为表注，未作数据
         """
         where = f"{self.sheet}: " if self.sheet is not None else ""
-        rows = "–".join(str(r) for r in (self.header_rows[0], self.header_rows[-1]))
-        if len(self.header_rows) == 1:
+        first, last = self.header_rows[0], self.header_rows[-1]
+        rows = f"{first}" if first == last else f"{first}–{last}"
+        if first == last:
             lines = [f"{where}表头在第 {rows} 行 / header in row {rows}"]
         else:
             lines = [f"{where}表头在第 {rows} 行 / header in rows {rows}"]
@@ -176,12 +218,19 @@ class SheetLayout:
         return lines
 
 
-@dataclass(eq=False)
-class TableLayout:
-    """How a table file was read: one :class:`SheetLayout` per sheet read.
+def _runs(rows: Sequence[int] | NDArray[np.int64]) -> list[list[int]]:
+    """Consecutive row numbers as [first, count] runs: a sheet's records are one run."""
+    values = np.asarray(rows, dtype=np.int64)
+    if not len(values):
+        return []
+    breaks = np.flatnonzero(np.diff(values) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    counts = np.diff(np.concatenate([starts, [len(values)]]))
+    return [[int(values[a]), int(n)] for a, n in zip(starts, counts, strict=True)]
 
-    ``eq=False``: pandas compares ``attrs`` when it concatenates frames, and arrays do not
-    compare to one bool.
+
+class TableLayout(_Record):
+    """How a table file was read: one :class:`SheetLayout` per sheet read.
 
     Attributes
     ----------
@@ -192,12 +241,24 @@ class TableLayout:
         The column naming each row's sheet when several sheets were read (``工作表``).
     skipped : list of (str, str)
         Sheets not read and why.
+
+    Examples
+    --------
+    >>> import json
+    >>> layout = TableLayout("a.xlsx", [SheetLayout("表1", [3], rows=[4, 5, 6])])
+    >>> layout.rows.tolist(), json.loads(json.dumps(layout))["sheets"][0]["runs"]
+    ([4, 5, 6], [[4, 3]])
     """
 
-    source: str
-    sheets: list[SheetLayout]
-    sheet_column: str | None = None
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    def __init__(
+        self,
+        source: str,
+        sheets: Sequence[SheetLayout],
+        sheet_column: str | None = None,
+        skipped: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(source=source, sheets=list(sheets), sheet_column=sheet_column,
+                         skipped=[[str(a), str(b)] for a, b in skipped])
 
     @property
     def rows(self) -> NDArray[np.int64]:
@@ -206,12 +267,40 @@ class TableLayout:
             return np.zeros(0, dtype=np.int64)
         return np.concatenate([s.rows for s in self.sheets])
 
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.sheets)
+
+    @property
+    def plain(self) -> bool:
+        """A plain table: the header in row 1, nothing above it, left out or filled in."""
+        return not self.skipped and all(
+            s.header_rows == [1] and not s.above and not s.notes and not s.filled_down
+            for s in self.sheets
+        )
+
     def describe(self) -> list[str]:
         """Every sheet's :meth:`SheetLayout.describe` and the sheets skipped."""
         lines = [line for sheet in self.sheets for line in sheet.describe()]
         lines += [f"工作表“{name}”未读取 / sheet {name!r} not read: {why}"
                   for name, why in self.skipped]
         return lines
+
+
+def as_layout(value: Any) -> TableLayout | None:
+    """A layout found in ``attrs`` (also after a copy made it a plain dict)."""
+    if isinstance(value, TableLayout) or value is None:
+        return value
+    if isinstance(value, dict) and "sheets" in value:
+        sheets = []
+        for raw in value["sheets"]:
+            sheet = SheetLayout(raw.get("sheet"), raw.get("header_rows", [1]))
+            sheet.update(raw)
+            sheets.append(sheet)
+        layout = TableLayout(value.get("source", ""), sheets)
+        layout.update({k: v for k, v in value.items() if k != "sheets"})
+        return layout
+    return None
 
 
 # ------------------------------------------------------------------------ cell tests

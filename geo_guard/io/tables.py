@@ -403,7 +403,7 @@ class _EmptySheet(InputFileError):
 
 def _tidied(df: pd.DataFrame, layout: SheetLayout) -> tuple[pd.DataFrame, SheetLayout]:
     df = _tidy(df)
-    layout.rows = layout.rows[: len(df)]
+    layout.truncate(len(df))
     return df, layout
 
 

@@ -6,8 +6,8 @@ The same layout serves ``geo-guard classify -o x.xlsx`` and the Python API.
 Examples
 --------
 >>> from geo_guard.reports.classification import classification_sheets, write_classified
->>> list(classification_sheets(sources))  # read from a file: how it was read, too
-['分类结果', '按保护区统计', '按类型统计', '无效行及待核实', '读取说明']
+>>> list(classification_sheets(sources))
+['分类结果', '按保护区统计', '按类型统计', '无效行及待核实']
 >>> write_classified(sources, tmp / "sources.xlsx").name
 'sources.xlsx'
 """
@@ -23,7 +23,7 @@ import pandas as pd
 
 from geo_guard._errors import InputFileError, OptionError
 from geo_guard.classification import CHINESE_HEADERS, NOTES, OUTPUT_COLUMNS, summarise
-from geo_guard.io import LAYOUT
+from geo_guard.io import LAYOUT, as_layout
 from geo_guard.io.coord_headers import find_coordinate_columns
 from geo_guard.io.kml import KML_SUFFIXES, write_kml
 from geo_guard.io.spreadsheets import write_xlsx_sheets
@@ -73,8 +73,8 @@ def classification_sheets(result: pd.DataFrame, summary: dict[str, Any] | None =
     -------
     dict
         ``分类结果``, ``按保护区统计``, ``按类型统计``, ``无效行及待核实`` (:func:`rows_to_check`)
-        and, for a table read from a file or one with notes, ``读取说明``: how it was read
-        (header rows, 填报单位/填报时间, notes under the records, merged cells filled down,
+        and, when there is anything to say, ``读取说明``: how a form was read (header
+        rows, 填报单位/填报时间, notes under the records, merged cells filled down,
         sheets left out) and the notes on the whole table (the GCJ-02 hint).
     """
     summary = summarise(result) if summary is None else summary
@@ -124,7 +124,7 @@ def identifying_columns(result: pd.DataFrame) -> list[Any]:
     """Input columns that tell a row apart, in table order: number, name, township,
     village, type as typed, and the coordinates as typed."""
     added = {*OUTPUT_COLUMNS, "geometry"}
-    layout = result.attrs.get(LAYOUT)
+    layout = as_layout(result.attrs.get(LAYOUT))
     if layout is not None and layout.sheet_column:
         added.add(layout.sheet_column)
     inputs = [c for c in result.columns if str(c) not in added]
@@ -144,8 +144,8 @@ def reading_notes(result: pd.DataFrame) -> pd.DataFrame:
     ['说明']
     """
     lines: list[str] = list(result.attrs.get(NOTES) or [])
-    layout = result.attrs.get(LAYOUT)
-    if layout is not None:
+    layout = as_layout(result.attrs.get(LAYOUT))
+    if layout is not None and not layout.plain:
         for sheet in layout.sheets:
             where = f"{sheet.sheet}: " if sheet.sheet is not None and len(layout.sheets) > 1 else ""
             lines += [f"{where}{label}：{value}" for label, value in sheet.filled_in.items()]
