@@ -189,10 +189,10 @@ def _form_parts(
     """Notes at the bottom taken off, merged cells filled down, and the sheet's layout."""
     n = len(df)
     tail = max(0, n - _NOTE_ROWS_MAX)
-    cells = raw if raw is not None else df.to_numpy(dtype=object)
+    # Only the last rows can be notes: look at those alone (a table may have a million).
+    cells = raw[tail:n] if raw is not None else df.iloc[tail:n].to_numpy(dtype=object)
     offset = found.data_start
-    keep, notes = trailing_notes([list(r) for r in cells[tail:n]], rows[tail:n], merges,
-                                 offset + tail)
+    keep, notes = trailing_notes([list(r) for r in cells], rows[tail:n], merges, offset + tail)
     keep += tail
     if keep < n:
         df, rows = df.iloc[:keep], rows[:keep]
