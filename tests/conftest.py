@@ -65,3 +65,24 @@ def bent_canal() -> Canal:
         [(0, 0), (1000, 0)], [(1000, 0), (1500, 600), (1600, 1500)], segment_id=["A", "B"]
     )
     return Canal.from_frame(frame)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL + PostGIS cluster (temp folder, Unix socket), or a skip."""
+    from ._pg import PostgresUnavailable, start_cluster
+
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as err:
+        pytest.skip(f"PostgreSQL/PostGIS unavailable: {err}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def ledger_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new ledger goes: a GeoPackage file, then a fresh PostGIS database."""
+    if request.param == "gpkg":
+        return str(tmp_path / "ledger.gpkg")
+    return request.getfixturevalue("postgres_cluster").create_database()

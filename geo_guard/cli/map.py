@@ -49,6 +49,10 @@ from geo_guard.zones.rules import load_rules
               "layer is drawn too) or any lines/polygons.")
 @click.option("--weak-stands", "weak_path", type=click.Path(path_type=Path), default=None,
               help="Weak stands (林分质量差地块, 保存率/郁闭度 low): any polygons.")
+@click.option("--audit", "audit_path", type=click.Path(path_type=Path), default=None,
+              help="Audit of markers, fences and crossings (标志及隔离防护设施): a `geo-guard "
+              "audit` .gpkg (boundary gaps, bare turning points, crossings' entries, damaged "
+              "markers, fence gaps).")
 @click.option("--forest", "forest_path", type=click.Path(path_type=Path), default=None,
               help="Forest patches of the corridor (生态廊道林地).")
 @layer_options("forest", "forest", where=False)
@@ -94,8 +98,8 @@ from geo_guard.zones.rules import load_rules
               help="Output .html (a folder with --split-by).")
 def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Path | None,
                 sources_path: Path | None, sources_crs: str | None, gaps_path: Path | None,
-                weak_path: Path | None, forest_path: Path | None, admin_path: Path | None,
-                basemap: str, tianditu_key: str | None, title: str | None,
+                weak_path: Path | None, audit_path: Path | None, forest_path: Path | None,
+                admin_path: Path | None, basemap: str, tianditu_key: str | None, title: str | None,
                 split_by: str | None, cdn: bool, canal_crs: str | None,
                 metric_crs: str | None, reverse: bool, chainage_start: float | None, ends: str,
                 engine: str, output: Path) -> None:
@@ -103,7 +107,8 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
 
     Layers: canal with stakes and flow direction, management area and zones (图例 in
     Chinese), risk sources coloured by zone and shaped by type (popup with every
-    attribute), corridor gaps and weak stands, forest, admin boundaries. Controls: layer
+    attribute), corridor gaps and weak stands, the audit of markers, fences and crossings,
+    forest, admin boundaries. Controls: layer
     switcher, full screen, measure (m, km, 亩), locate-me, mini-map, search by name or
     stake (K12+300). The file works offline from file:// (tiles aside).
 
@@ -119,9 +124,11 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
     from geo_guard.maps.split import area_kind, split_maps
 
     if not any((canal_path, zones_path, sources_path, gaps_path, weak_path, forest_path,
-                admin_path)):
+                admin_path, audit_path)):
         raise OptionError("nothing to draw: give --canal, --zones, --sources, --gaps, "
-                          "--weak-stands, --forest or --admin")
+                          "--weak-stands, --audit, --forest or --admin")
+    if split_by is not None and audit_path is not None:
+        raise OptionError("--audit is drawn on one map; leave out --split-by")
     if rules_path and not canal_path:
         raise OptionError("--rules needs --canal (the zones are built from the centerline)")
     if split_by is None and output.suffix.lower() not in (".html", ".htm"):
@@ -169,8 +176,13 @@ def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Pa
         console.print(plain(f"{len(paths) - 1} area maps (按{area}分幅) written; open ",
                             (str(paths[-1].resolve()), "bold")))
         return
+    audit = None
+    if audit_path is not None:
+        from geo_guard.maps.audit import read_audit_layers
+
+        audit = read_audit_layers(audit_path, engine=engine)
     m = maps.risk_map(canal, rules=rules, sources=sources, basemap=basemap,
-                      tianditu_key=tianditu_key, title=title, **layers)
+                      tianditu_key=tianditu_key, title=title, audit=audit, **layers)
     maps.save_map(m, output, offline=not cdn)
     _print_map_summary(m, output, cdn)
 

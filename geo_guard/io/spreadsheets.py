@@ -407,10 +407,21 @@ def write_xlsx_sheets(
         frame = spreadsheet_frame(df, max_wkt_chars=_XLSX_MAX_CHARS)
         _check_sheet_size(target, name, 0, frame.shape[1])  # a named index adds columns
         _fill_sheet(ws, frame, titles.get(name))
+    return save_workbook_atomically(workbook, target)
+
+
+def save_workbook_atomically(workbook: openpyxl.Workbook, target: Path) -> Path:
+    """Save an openpyxl workbook to ``target`` atomically (the old file stays on failure).
+
+    Examples
+    --------
+    >>> save_workbook_atomically(openpyxl.Workbook(), tmp / "empty.xlsx").name
+    'empty.xlsx'
+    """
     # Zip in memory, then write once: openpyxl leaves its zip file open when the disk fills
     # up, and its clean-up at exit would print a traceback.
     buffer = io.BytesIO()
     workbook.save(buffer)
     with atomic_path(target) as temp:
         temp.write_bytes(buffer.getbuffer())
-    return target
+    return Path(target)

@@ -46,6 +46,7 @@ from geo_guard.maps.elements import (
 )
 from geo_guard.maps.page import DataLayer, html_text
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS
+from geo_guard.vocabulary.columns import NAME_COLUMNS
 from geo_guard.vocabulary.zone_levels import zone_levels
 
 __all__ = [
@@ -67,7 +68,7 @@ logger = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
 #: Columns naming a risk source, first found wins (popup title, search).
-SOURCE_NAME_COLUMNS = ("名称", "name", "风险源名称", "单位名称", "企业名称", "点位名称", "名字")
+SOURCE_NAME_COLUMNS = NAME_COLUMNS
 SOURCE_ID_COLUMNS = ("序号", "编号", "id", "ID", "code")
 #: The layer of sources more than 50 km from the canal (status ``far``): drawn apart, to be
 #: checked (a typing slip, a point in another CRS).
