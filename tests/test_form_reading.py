@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from geo_guard._errors import InputFileError
-from geo_guard.io import LAYOUT, form_layout, read_table
+from geo_guard.io import LAYOUT, merged_cells, read_table
 from geo_guard.io.form_layout import MergedRange, find_header, merged_ranges, trailing_notes
 from geo_guard.reports import attachment2_workbook, save_workbook
 from geo_guard.reports.forms import attachment2_rows
@@ -265,12 +265,12 @@ def test_merged_ranges_straddling_chunks_and_prefixed_xml(tmp_path: Path, monkey
         ws.merge_cells(ref)
     wb.create_sheet("表二").merge_cells("B2:D2")
     wb.save(path)
-    monkeypatch.setattr(form_layout, "_CHUNK", 97)  # every element cut somewhere
+    monkeypatch.setattr(merged_cells, "_CHUNK", 97)  # every element cut somewhere
     found = merged_ranges(path)
     assert set(found["表一"]) == {MergedRange(3 * k, 0, 3 * k + 2, 0) for k in range(400)}
     assert found["表二"] == [MergedRange(1, 1, 1, 3)]
     # A namespace prefix, as some writers use (<x:mergeCell ref=...>).
-    assert form_layout._MERGE_REF.search(b'<x:mergeCell ref="AB10:AC12"/>').groups() == (
+    assert merged_cells._MERGE_REF.search(b'<x:mergeCell ref="AB10:AC12"/>').groups() == (
         b"AB", b"10", b"AC", b"12")
     assert merged_ranges(tmp_path / "missing.xlsx") == {}
 

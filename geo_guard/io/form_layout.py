@@ -41,22 +41,16 @@ Examples
 
 from __future__ import annotations
 
-import math
 import numbers
 import re
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree
 
-import numpy as np
-from numpy.typing import NDArray
-
-from geo_guard._errors import InputFileError, one_line
+from geo_guard._errors import InputFileError
 from geo_guard.io.coord_headers import find_coordinate_columns
+from geo_guard.io.merged_cells import MergedRange, fill_merged_down, is_filled, merged_ranges
+from geo_guard.io.table_layout import LAYOUT, SheetLayout, TableLayout, as_layout
 
 __all__ = [
     "LAYOUT",
@@ -67,12 +61,10 @@ __all__ = [
     "as_layout",
     "fill_merged_down",
     "find_header",
+    "is_filled",
     "merged_ranges",
     "trailing_notes",
 ]
-
-#: ``DataFrame.attrs`` key of :func:`geo_guard.io.read_table`: the :class:`TableLayout`.
-LAYOUT = "layout"
 
 #: How far down a header is looked for.
 HEADER_SEARCH_ROWS = 30
@@ -100,219 +92,7 @@ _TOTALS = frozenset({"合计", "总计", "小计", "共计", "total"})
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-# ----------------------------------------------------------------------- what was read
-@dataclass(frozen=True)
-class MergedRange:
-    """A merged range of a sheet, 0-based inclusive rows and columns."""
-
-    first_row: int
-    first_col: int
-    last_row: int
-    last_col: int
-
-
-class _Record(dict):  # type: ignore[type-arg]
-    """A dict whose keys read as attributes.
-
-    Layouts travel in ``DataFrame.attrs``, which pandas copies, compares when it joins
-    frames, and writes as JSON into Parquet files: plain JSON-friendly dicts survive all
-    three (an object or a numpy array would not).
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-class SheetLayout(_Record):
-    """How one sheet (or text file) was read.
-
-    Attributes
-    ----------
-    sheet : str or None
-        Sheet name; ``None`` for a text file.
-    header_rows : list of int
-        Row numbers (1-based, as Excel and WPS show them) of the header: one or two, and
-        the row numbering the columns when there is one.
-    above : list of str
-        Text of the rows above the header (label, title), one entry per row.
-    filled_in : dict
-        ``label：value`` cells above the header: ``{"填报单位": "百里奚街道（盖章）", …}``.
-    notes : list of (int, str)
-        Rows under the records kept out of the data: (row number, their text).
-    filled_down : dict
-        Column -> how many empty cells took the value of a merged cell above them.
-    runs : list of (int, int)
-        The records' row numbers as runs (first row, count); :attr:`rows` spells them out.
-    """
-
-    def __init__(
-        self,
-        sheet: str | None,
-        header_rows: Sequence[int],
-        above: Sequence[str] = (),
-        filled_in: dict[str, str] | None = None,
-        notes: Sequence[tuple[int, str]] = (),
-        filled_down: dict[str, int] | None = None,
-        rows: Sequence[int] | NDArray[np.int64] = (),
-    ) -> None:
-        super().__init__(
-            sheet=sheet, header_rows=[int(r) for r in header_rows], above=list(above),
-            filled_in=dict(filled_in or {}), notes=[[int(r), str(t)] for r, t in notes],
-            filled_down=dict(filled_down or {}), runs=_runs(rows),
-        )
-
-    @property
-    def rows(self) -> NDArray[np.int64]:
-        """Row number of every record, in order."""
-        if not self["runs"]:
-            return np.zeros(0, dtype=np.int64)
-        return np.concatenate([np.arange(a, a + n, dtype=np.int64) for a, n in self["runs"]])
-
-    @property
-    def records(self) -> int:
-        return sum(n for _, n in self["runs"])
-
-    def truncate(self, n: int) -> None:
-        """Keep the first ``n`` records (trailing empty rows dropped after reading)."""
-        if n < self.records:
-            self["runs"] = _runs(self.rows[:n])
-
-    def describe(self) -> list[str]:
-        """What the reader did, one Chinese/English line per fact (for logs and reports).
-
-        Examples
-        --------
-        >>> lines = SheetLayout("乡镇A", (4, 5), above=["附件2"], notes=[(30, "注：…")],
-        ...                     filled_down={"乡镇（街道）": 6}).describe()
-        >>> for line in lines:
-        ...     print(line.split(" / ")[0])
-        乡镇A: 表头在第 4–5 行
-        乡镇A: 表头以上 1 行（标题、填报单位等）未作数据
-        乡镇A: “乡镇（街道）”列 6 个合并单元格已向下填充
-        乡镇A: 第 30 行为表注，未作数据
-        """
-        where = f"{self.sheet}: " if self.sheet is not None else ""
-        first, last = self.header_rows[0], self.header_rows[-1]
-        rows = f"{first}" if first == last else f"{first}–{last}"
-        if first == last:
-            lines = [f"{where}表头在第 {rows} 行 / header in row {rows}"]
-        else:
-            lines = [f"{where}表头在第 {rows} 行 / header in rows {rows}"]
-        if self.above:
-            lines.append(
-                f"{where}表头以上 {len(self.above)} 行（标题、填报单位等）未作数据 / "
-                f"{len(self.above)} row(s) above the header (title, filled-in unit and date) "
-                "are not data"
-            )
-        for column, count in self.filled_down.items():
-            lines.append(
-                f"{where}“{column}”列 {count} 个合并单元格已向下填充 / column {column!r}: "
-                f"{count} cell(s) of merged ranges filled down"
-            )
-        for row, text in self.notes:
-            lines.append(f"{where}第 {row} 行为表注，未作数据 / row {row} is a note, not data: "
-                         f"{one_line(text)[:200]}")
-        return lines
-
-
-def _runs(rows: Sequence[int] | NDArray[np.int64]) -> list[list[int]]:
-    """Consecutive row numbers as [first, count] runs: a sheet's records are one run."""
-    values = np.asarray(rows, dtype=np.int64)
-    if not len(values):
-        return []
-    breaks = np.flatnonzero(np.diff(values) != 1) + 1
-    starts = np.concatenate([[0], breaks])
-    counts = np.diff(np.concatenate([starts, [len(values)]]))
-    return [[int(values[a]), int(n)] for a, n in zip(starts, counts, strict=True)]
-
-
-class TableLayout(_Record):
-    """How a table file was read: one :class:`SheetLayout` per sheet read.
-
-    Attributes
-    ----------
-    source : str
-        File name.
-    sheets : list of SheetLayout
-    sheet_column : str or None
-        The column naming each row's sheet when several sheets were read (``工作表``).
-    skipped : list of (str, str)
-        Sheets not read and why.
-
-    Examples
-    --------
-    >>> import json
-    >>> layout = TableLayout("a.xlsx", [SheetLayout("表1", [3], rows=[4, 5, 6])])
-    >>> layout.rows.tolist(), json.loads(json.dumps(layout))["sheets"][0]["runs"]
-    ([4, 5, 6], [[4, 3]])
-    """
-
-    def __init__(
-        self,
-        source: str,
-        sheets: Sequence[SheetLayout],
-        sheet_column: str | None = None,
-        skipped: Sequence[tuple[str, str]] = (),
-    ) -> None:
-        super().__init__(source=source, sheets=list(sheets), sheet_column=sheet_column,
-                         skipped=[[str(a), str(b)] for a, b in skipped])
-
-    @property
-    def rows(self) -> NDArray[np.int64]:
-        """Row number in the file of every record of the table, in order."""
-        if not self.sheets:
-            return np.zeros(0, dtype=np.int64)
-        return np.concatenate([s.rows for s in self.sheets])
-
-    @property
-    def records(self) -> int:
-        return sum(s.records for s in self.sheets)
-
-    @property
-    def plain(self) -> bool:
-        """A plain table: the header in row 1, nothing above it, left out or filled in."""
-        return not self.skipped and all(
-            s.header_rows == [1] and not s.above and not s.notes and not s.filled_down
-            for s in self.sheets
-        )
-
-    def describe(self) -> list[str]:
-        """Every sheet's :meth:`SheetLayout.describe` and the sheets skipped."""
-        lines = [line for sheet in self.sheets for line in sheet.describe()]
-        lines += [f"工作表“{name}”未读取 / sheet {name!r} not read: {why}"
-                  for name, why in self.skipped]
-        return lines
-
-
-def as_layout(value: Any) -> TableLayout | None:
-    """A layout found in ``attrs`` (also after a copy made it a plain dict)."""
-    if isinstance(value, TableLayout) or value is None:
-        return value
-    if isinstance(value, dict) and "sheets" in value:
-        sheets = []
-        for raw in value["sheets"]:
-            sheet = SheetLayout(raw.get("sheet"), raw.get("header_rows", [1]))
-            sheet.update(raw)
-            sheets.append(sheet)
-        layout = TableLayout(value.get("source", ""), sheets)
-        layout.update({k: v for k, v in value.items() if k != "sheets"})
-        return layout
-    return None
-
-
 # ------------------------------------------------------------------------ cell tests
-def is_filled(value: object) -> bool:
-    """False for None, NaN and blank text."""
-    if value is None:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return str(value).strip() != ""
-
-
 def _is_number(value: object) -> bool:
     if isinstance(value, bool):
         return False
@@ -646,120 +426,3 @@ def trailing_notes(
     if not notes:
         return len(rows), []
     return last_record + 1, notes[::-1]
-
-
-# ------------------------------------------------------------------- merged cells down
-def fill_merged_down(
-    cells: NDArray[np.object_], merges: Sequence[MergedRange], offset: int
-) -> dict[int, int]:
-    """Rule 4, in place: cells of merged ranges under their column's top value.
-
-    Parameters
-    ----------
-    cells : ndarray of object, shape (rows, columns)
-        The records; changed in place.
-    merges : sequence of MergedRange
-        The sheet's merged ranges (sheet coordinates).
-    offset : int
-        0-based sheet row of ``cells[0]``: ranges that start above it (in the header)
-        are left alone.
-
-    Returns
-    -------
-    dict
-        Column position -> number of cells filled.
-
-    Examples
-    --------
-    >>> cells = np.array([["甲镇", "1"], ["", "2"], ["", "3"]], dtype=object)
-    >>> fill_merged_down(cells, [MergedRange(5, 0, 7, 0)], offset=5)
-    {0: 2}
-    >>> cells[:, 0].tolist()
-    ['甲镇', '甲镇', '甲镇']
-    """
-    n, width = cells.shape
-    counts: dict[int, int] = {}
-    for m in merges:
-        top = m.first_row - offset
-        if top < 0 or top >= n or m.last_row == m.first_row:
-            continue
-        bottom = min(m.last_row - offset, n - 1)
-        for j in range(m.first_col, min(m.last_col, width - 1) + 1):
-            value = cells[top, j]
-            if not is_filled(value):
-                continue
-            below = cells[top + 1 : bottom + 1, j]
-            empty = np.fromiter((not is_filled(v) for v in below), bool, len(below))
-            if empty.any():
-                below[empty] = value
-                counts[j] = counts.get(j, 0) + int(empty.sum())
-    return counts
-
-
-# --------------------------------------------------------------- merged ranges of XLSX
-_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+)(\d+):([A-Za-z]+)(\d+)\"")
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_CHUNK = 1 << 20  # bytes of sheet XML read at a time
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ch - 64
-    return number
-
-
-def merged_ranges(path: str | Path) -> dict[str, list[MergedRange]]:
-    """Merged ranges of every sheet of an ``.xlsx`` workbook, by sheet name.
-
-    Read from the sheets' XML (``<mergeCell ref="A3:A8"/>``) without loading the cells,
-    so a large sheet costs one pass over its compressed text.
-
-    Examples
-    --------
-    >>> import openpyxl
-    >>> wb = openpyxl.Workbook(); wb.active.title = "乡镇"; wb.active.merge_cells("A3:A8")
-    >>> wb.save(tmp / "m.xlsx")
-    >>> merged_ranges(tmp / "m.xlsx")
-    {'乡镇': [MergedRange(first_row=2, first_col=0, last_row=7, last_col=0)]}
-    """
-    out: dict[str, list[MergedRange]] = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for name, member in _sheet_members(archive).items():
-                out[name] = _merges_of(archive, member)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
-        return {}  # the cells were readable; without merges nothing is filled down
-    return out
-
-
-def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML member, from xl/workbook.xml and its relationships."""
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
-    out = {}
-    for sheet in book.iter():
-        if not sheet.tag.endswith("}sheet"):
-            continue
-        target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
-        member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        out[str(sheet.get("name"))] = member
-    return out
-
-
-def _merges_of(archive: zipfile.ZipFile, member: str) -> list[MergedRange]:
-    found: list[MergedRange] = []
-    tail = b""
-    with archive.open(member) as stream:
-        while chunk := stream.read(_CHUNK):
-            text = tail + chunk
-            last = 0
-            for match in _MERGE_REF.finditer(text):
-                c0, r0, c1, r1 = match.groups()
-                found.append(MergedRange(int(r0) - 1, _column_number(c0) - 1,
-                                         int(r1) - 1, _column_number(c1) - 1))
-                last = match.end()
-            # Keep the unmatched end: a mergeCell element may straddle two chunks.
-            tail = text[max(last, len(text) - 200):]
-    return found
