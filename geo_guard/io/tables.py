@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from geo_guard.io.form_layout import (
     TableLayout,
     fill_merged_down,
     find_header,
+    is_filled,
     merged_ranges,
     trailing_notes,
 )
@@ -97,14 +97,6 @@ def _sniff_separator(lines: list[str]) -> str:
         if score > best_score:  # ties keep the earlier, tab before comma
             best, best_score = sep, score
     return best
-
-
-def _filled(value: object) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return str(value).strip() != ""
 
 
 def _head_records(lines: list[str], sep: str) -> tuple[list[list[str]], list[int], list[int]]:
@@ -337,7 +329,7 @@ def _excel_header(values: list[object]) -> list[str]:
     out: list[str] = []
     seen: dict[str, int] = {}
     for i, value in enumerate(values):
-        if not _filled(value):
+        if not is_filled(value):
             label = f"Unnamed: {i}"
         elif isinstance(value, float) and value.is_integer():
             label = str(int(value))  # a year typed as a header, 2024 not 2024.0
