@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,7 +14,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "boundaries"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("GEO_GUARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def timed(func: Callable[[], Any]) -> tuple[Any, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,7 +14,8 @@ from geo_guard.zones.rules import rules_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "boundaries"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+#: The real data beside the checkout; GEO_GUARD_SHARED_DATA points elsewhere (a worktree).
+SHARED_DATA = Path(os.environ.get("GEO_GUARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
 METRIC = "EPSG:4547"  # CGCS2000 3-degree Gauss-Kruger CM 114E
 X0, Y0 = 500_000.0, 3_650_000.0
 

@@ -331,8 +331,13 @@ class Canal:
         """Nearest place on the centerline for points given in the metric CRS.
 
         Vectorised: a cell grid over an STRtree of the centerline's edges finds each
-        point's nearest edge exactly (:mod:`geo_guard._nearest`), then numpy projects the
-        point onto it.
+        point's nearest edge exactly (:mod:`geo_guard.canal.nearest`), then numpy projects
+        the point onto it. The bank is the side of the nearest point's tangent; outside a
+        turn (nearest point a vertex) the side of the turn's bisecting tangent, which is
+        the outside of the turn at any angle; beyond an end the side of the end tangent.
+        Only points on the centerline get no bank. The zones
+        (:func:`geo_guard.zones.build_zones`) are cut by the same rule, so a point's bank
+        and segment are those of the zone piece holding it.
 
         Parameters
         ----------
@@ -358,8 +363,7 @@ class Canal:
         y = np.atleast_1d(np.asarray(y, dtype=float)).ravel()
         tree = self._tree
         edge = chunked(lambda xs, ys: nearest_edges(self._vertices, tree, xs, ys), x, y)
-        distance, measure, side = self._project(x, y, edge)
-        segment = np.where(edge >= 0, self._edge_segment[np.maximum(edge, 0)], -1)
+        distance, measure, side, segment = self._project(x, y, edge)
         return CanalLocation(
             distance_m=distance,
             measure_m=measure,
@@ -371,8 +375,17 @@ class Canal:
 
     def _project(
         self, x: np.ndarray, y: np.ndarray, edge: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Project points onto given edges (``-1`` = none): distance, measure, side."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Project points onto given edges (``-1`` = none): distance, measure, side, segment.
+
+        The bank is the side of the nearest centerline point's tangent. Inside an edge
+        that is the edge's direction. At a vertex where the canal turns, the points whose
+        nearest point is the vertex fill the sector outside the turn; they take the side
+        of the turn's bisecting tangent (the outside), and at a junction of two segments
+        the segment whose edge is on their side of the sector's bisector. At the two
+        ends the side of the end tangent counts (a point straight ahead of an end is
+        left). Only points on the centerline get 0.
+        """
         valid = edge >= 0
         e = np.maximum(edge, 0)
         ax, ay = self._vertices[e, 0], self._vertices[e, 1]
@@ -383,10 +396,39 @@ class Canal:
         distance = np.hypot(px - t * dx, py - t * dy)
         measure = self._edge_start_m[e] + t * self._edge_len[e]
         cross = dx * py - dy * px
+        side = np.sign(np.nan_to_num(cross))
+        segment = self._edge_segment[e].copy()
+        # Points whose nearest point is a vertex: the vertex index and its two edges.
+        n_edges = len(self._edge_len)
+        vertex = np.where(t <= 0.0, e, np.where(t >= 1.0, e + 1, -1))
+        at_vertex = valid & (vertex >= 0) & (distance > 0)
+        if at_vertex.any():
+            k = np.flatnonzero(at_vertex)
+            j = vertex[k]
+            units = np.diff(self._vertices, axis=0) / self._edge_len[:, None]
+            u_in = units[np.clip(j - 1, 0, n_edges - 1)]
+            u_out = units[np.clip(j, 0, n_edges - 1)]
+            # At the two ends both tangents are the end edge's.
+            u_in[j == 0] = u_out[j == 0]
+            u_out[j == n_edges] = u_in[j == n_edges]
+            tangent = u_in + u_out
+            rel = np.column_stack([x[k], y[k]]) - self._vertices[j]
+            s = np.sign(tangent[:, 0] * rel[:, 1] - tangent[:, 1] * rel[:, 0])
+            turn = np.sign(u_in[:, 0] * u_out[:, 1] - u_in[:, 1] * u_out[:, 0])
+            # A turn back on itself has no bisecting tangent: its outside is the right
+            # bank, as the zones draw it.
+            s = np.where(s == 0, np.where(turn != 0, -turn, np.where(
+                (u_in * u_out).sum(axis=1) < 0, -1.0, 1.0)), s)
+            side[k] = s
+            inner = (j > 0) & (j < n_edges)
+            downstream = inner & ((rel * tangent).sum(axis=1) > 0)
+            segment[k[downstream]] = self._edge_segment[j[downstream]]
+            segment[k[inner & ~downstream]] = self._edge_segment[j[inner & ~downstream] - 1]
         distance[~valid] = np.nan
         measure[~valid] = np.nan
-        side = np.where(valid, np.sign(np.nan_to_num(cross)), 0).astype(np.int8)
-        return distance, measure, side
+        side = np.where(valid & (distance > 0), side, 0).astype(np.int8)
+        segment = np.where(valid, segment, -1)
+        return distance, measure, side, segment
 
 
 # ------------------------------------------------------------------------ helpers

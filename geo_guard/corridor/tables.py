@@ -33,7 +33,8 @@ STATION_COLUMNS = [
 ]
 GAP_COLUMNS = [
     "gap_id", "bank", "stake_from", "stake_to", "chainage_from_m", "chainage_to_m",
-    "length_m", "belt_m2", "uncovered_m2", "mean_coverage", "segment_id", "action",
+    "length_m", "excluded_m", "belt_m2", "uncovered_m2", "mean_coverage", "segment_id",
+    "action",
 ]
 WEAK_COLUMNS = [
     "forest_id", "bank", "stake_from", "stake_to", "chainage_from_m", "chainage_to_m",

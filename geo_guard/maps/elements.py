@@ -58,6 +58,7 @@ _FORMATS: dict[str, str] = {
     "chainage_to_m": "{:.1f}",
     "length_m": "{:.1f}",
     "gap_m": "{:.1f}",
+    "excluded_m": "{:.1f}",
     "lon": "{:.6f}",
     "lat": "{:.6f}",
     "area_m2": "{:,.0f}",
