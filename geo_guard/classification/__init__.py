@@ -8,11 +8,24 @@ status and reason. (The package is not called ``classify`` so that the function
 
 from geo_guard.classification.core import (
     CHINESE_HEADERS,
+    NOTES,
     OUTPUT_COLUMNS,
+    STATUS_FAR,
     ZoneIndex,
     classify,
+    row_numbers,
     summarise,
     zone_index,
 )
 
-__all__ = ["CHINESE_HEADERS", "OUTPUT_COLUMNS", "ZoneIndex", "classify", "summarise", "zone_index"]
+__all__ = [
+    "CHINESE_HEADERS",
+    "NOTES",
+    "OUTPUT_COLUMNS",
+    "STATUS_FAR",
+    "ZoneIndex",
+    "classify",
+    "row_numbers",
+    "summarise",
+    "zone_index",
+]

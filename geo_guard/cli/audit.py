@@ -11,7 +11,15 @@ from rich.text import Text
 
 from geo_guard._errors import OptionError
 from geo_guard.canal.model import Canal
-from geo_guard.cli.common import CRS_HELP, console, gpkg_has_layer, load_canal, remember_option
+from geo_guard.cli.common import (
+    CRS_HELP,
+    console,
+    gpkg_has_layer,
+    layer_options,
+    load_canal,
+    read_layer,
+    remember_option,
+)
 from geo_guard.io.vector import ENGINES, read_vector
 
 
@@ -45,6 +53,7 @@ from geo_guard.io.vector import ENGINES, read_vector
               "the rules').")
 @click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
               help="Township/village polygons (乡镇/行政村) for the lists.")
+@layer_options("admin", "township/village", names=True)
 @click.option("--to-ledger", "ledger_target", default=None,
               help="Register every finding as a problem (type 标志及隔离防护设施) in this ledger "
               "(台账).")
@@ -124,7 +133,7 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
     markers = load_features(markers_path, engine=engine)
     crossings = load_features(crossings_path, engine=engine) if crossings_path else None
     fences = load_features(fences_path, engine=engine) if fences_path else None
-    admin = read_vector(admin_path, engine=engine) if admin_path else None
+    admin = read_layer(admin_path, "admin", engine)
     result = audit_facilities(
         canal, markers, zones=zones, rules=zone_rules, crossings=crossings, fences=fences,
         admin=admin, options=options, markers_crs=markers_crs, crossings_crs=crossings_crs,
