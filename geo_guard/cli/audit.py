@@ -106,7 +106,6 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
           --admin data/boundaries/villages.geojson -o out/audit.gpkg
     """
     from geo_guard.audit import audit_facilities, load_features
-    from geo_guard.audit.findings import check_ledger
     from geo_guard.audit.rules import load_rules_files
     from geo_guard.reports.audit import write_audit
 
@@ -114,7 +113,6 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
         raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
     led = None
     if ledger_target is not None:
-        check_ledger(ledger_target)
         from geo_guard.ledger import open_ledger
 
         led = open_ledger(ledger_target)  # a wrong ledger is refused before the slow work
