@@ -31,7 +31,6 @@ from geo_guard.audit import (
     prepare_markers,
 )
 from geo_guard.audit.boundaries import turning_points
-from geo_guard.audit.findings import ledger_available
 from geo_guard.audit.markers import BOUNDARY_END, project_markers, spacing_gaps
 from geo_guard.audit.rules import load_rules_files
 from geo_guard.audit.vocabulary import (
@@ -587,15 +586,6 @@ def test_cli_bad_input_gives_one_error_line(bad_files: dict[str, Path], case: st
 def test_cli_output_must_be_a_geopackage(tmp_path: Path) -> None:
     code, _, err = run("audit", *BASE, "--markers", MARKERS, "-o", str(tmp_path / "a.xlsx"))
     assert code == 2 and err.startswith("error: ") and ".gpkg" in err
-
-
-def test_cli_to_ledger_says_when_there_is_no_ledger(tmp_path: Path) -> None:
-    if ledger_available():
-        pytest.skip("geo_guard.ledger exists: --to-ledger imports (tested with the ledger)")
-    code, _, err = run("audit", *BASE, *SAMPLE_ARGS,
-                       "--to-ledger", str(tmp_path / "台账.gpkg"), "-o", str(tmp_path / "a.gpkg"))
-    assert code == 2 and "ledger not available" in err
-    assert not (tmp_path / "a.gpkg").exists()
 
 
 def test_options_out_of_range_are_refused(straight_canal: Canal) -> None:

@@ -102,7 +102,7 @@ def test_equals_the_in_memory_engine(client, sample, partitions: int) -> None:
     pts = gpd.GeoSeries(got.geometry.values[ok], crs=4326).to_crs(canal.metric_crs)
     np.testing.assert_allclose(got["distance_m"].to_numpy()[ok],
                                shapely.distance(pts.values, canal.line), atol=1e-6)
-    assert set(got["status"].iloc[:7]) == {"invalid", "ok"}
+    assert {"invalid", "ok"} <= set(got["status"].iloc[:7])
     assert "颠倒" in got["reason"].iloc[3]  # swapped columns fixed, as in memory
 
 
@@ -265,7 +265,7 @@ def test_cli_dask_engine_on_a_running_cluster(client, sample, tmp_path: Path) ->
     _assert_same_rows(got.drop(columns=["source_file", "source_row"]),
                       classify(table, canal, rules))
     want = classify(table, canal, rules)
-    assert f"{(want['status'] != 'ok').sum()} invalid row(s)" in out
+    assert f"{(want['status'] != 'ok').sum()} row(s) to check" in out
     assert "part2.parquet:" in out or "part1.parquet:" in out
     assert "600 rows in 7 partition(s)" in out
     # Bad options: one error line, exit 2, before any work.

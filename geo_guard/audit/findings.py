@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import geopandas as gpd
@@ -27,13 +26,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_guard._errors import OptionError
 from geo_guard.audit.place import wgs84
 from geo_guard.audit.vocabulary import MISSING, SOURCE_TYPE
 from geo_guard.canal import Canal
 from geo_guard.settings import FIRST_LEVEL, MANAGEMENT_LEVEL, ZONE_NAMES
 
-__all__ = ["FINDING_COLUMNS", "check_ledger", "findings_table", "ledger_available"]
+__all__ = ["FINDING_COLUMNS", "findings_table"]
 
 FINDING_COLUMNS = ["category", "ref", "source_type", "name", "description", "zone",
                    "zone_level", "bank", "stake", "chainage_m", "township", "village", "lon",
@@ -189,23 +187,3 @@ def _level(zone: str) -> Any:
         if name == zone:
             return level
     return pd.NA
-
-
-def ledger_available() -> bool:
-    """True when this installation has the rectification ledger (geo_guard.ledger)."""
-    return importlib.util.find_spec("geo_guard.ledger") is not None
-
-
-def check_ledger(target: str) -> None:
-    """Refuse ``--to-ledger`` up front when there is no ledger to import into.
-
-    Raises
-    ------
-    OptionError
-        geo_guard.ledger is not available.
-    """
-    if not ledger_available():
-        raise OptionError(
-            f"--to-ledger {target}: ledger not available (this geo_guard has no problem "
-            "register yet); the findings are in the 'findings' layer of the audit GeoPackage "
-            "and its 问题清单 sheet, ready to import later")

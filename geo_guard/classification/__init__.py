@@ -10,9 +10,12 @@ called ``classify`` so that the function ``geo_guard.classify`` does not hide it
 
 from geo_guard.classification.core import (
     CHINESE_HEADERS,
+    NOTES,
     OUTPUT_COLUMNS,
+    STATUS_FAR,
     ZoneIndex,
     classify,
+    row_numbers,
     summarise,
     zone_index,
 )
@@ -21,12 +24,15 @@ from geo_guard.classification.partitioned import read_partitioned, write_partiti
 
 __all__ = [
     "CHINESE_HEADERS",
+    "NOTES",
     "OUTPUT_COLUMNS",
+    "STATUS_FAR",
     "ZoneIndex",
     "classify",
     "classify_dask",
     "dask_client",
     "read_partitioned",
+    "row_numbers",
     "summarise",
     "summarise_parts",
     "write_partitioned",

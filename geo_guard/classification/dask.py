@@ -246,8 +246,9 @@ def summarise_parts(path: Any, *, shown: int = 10) -> dict[str, Any]:
     path : str or path
         Output of :func:`geo_guard.classification.partitioned.write_partitioned`.
     shown : int
-        Invalid rows listed (``row`` is ``file:row`` when the output has
-        ``source_file``/``source_row``); ``invalid_rows`` counts them all.
+        Rows to check listed (status ``invalid`` or ``far``; ``row`` is ``file:row``
+        when the output has ``source_file``/``source_row``); ``invalid_rows`` counts them
+        all, ``far_rows`` those far from the canal.
 
     Examples
     --------
@@ -273,9 +274,9 @@ def summarise_parts(path: Any, *, shown: int = 10) -> dict[str, Any]:
     with warnings.catch_warnings():
         # dask's Parquet reader uses an argument pandas 3.1 deprecates; not ours to fix.
         warnings.filterwarnings("ignore", message="The inplace keyword")
-        by_zone, by_type, rows, invalid_rows = dask.compute(
+        by_zone, by_type, rows, invalid_rows, far_rows = dask.compute(
             ok.groupby(["zone_level", "zone"]).size(), ok.groupby("source_type").size(),
-            frame.shape[0], bad.shape[0])
+            frame.shape[0], bad.shape[0], (frame["status"] == "far").sum())
         first = bad.head(shown, npartitions=-1)
     if "source_file" in first:
         where = first["source_file"].astype(str) + ":" + first["source_row"].astype(str)
@@ -285,8 +286,9 @@ def summarise_parts(path: Any, *, shown: int = 10) -> dict[str, Any]:
     kind = (by_type.rename("rows").reset_index()
             .sort_values("rows", ascending=False, ignore_index=True))
     return {"zone": zone, "source_type": kind, "rows": int(rows),
-            "invalid_rows": int(invalid_rows),
+            "invalid_rows": int(invalid_rows), "far_rows": int(far_rows),
             "invalid": pd.DataFrame({"row": where.to_numpy(),
+                                     "status": first["status"].to_numpy(),
                                      "reason": first["reason"].to_numpy()})}
 
 

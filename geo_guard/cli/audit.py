@@ -11,7 +11,15 @@ from rich.text import Text
 
 from geo_guard._errors import OptionError
 from geo_guard.canal.model import Canal
-from geo_guard.cli.common import CRS_HELP, console, gpkg_has_layer, load_canal, remember_option
+from geo_guard.cli.common import (
+    CRS_HELP,
+    console,
+    gpkg_has_layer,
+    layer_options,
+    load_canal,
+    read_layer,
+    remember_option,
+)
 from geo_guard.io.vector import ENGINES, read_vector
 
 
@@ -45,6 +53,7 @@ from geo_guard.io.vector import ENGINES, read_vector
               "the rules').")
 @click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
               help="Township/village polygons (乡镇/行政村) for the lists.")
+@layer_options("admin", "township/village", names=True)
 @click.option("--to-ledger", "ledger_target", default=None,
               help="Register every finding as a problem (type 标志及隔离防护设施) in this ledger "
               "(台账).")
@@ -97,7 +106,6 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
           --admin data/boundaries/villages.geojson -o out/audit.gpkg
     """
     from geo_guard.audit import audit_facilities, load_features
-    from geo_guard.audit.findings import check_ledger
     from geo_guard.audit.rules import load_rules_files
     from geo_guard.reports.audit import write_audit
 
@@ -105,7 +113,6 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
         raise OptionError(f"{output.name}: give a .gpkg output (the .xlsx goes beside it)")
     led = None
     if ledger_target is not None:
-        check_ledger(ledger_target)
         from geo_guard.ledger import open_ledger
 
         led = open_ledger(ledger_target)  # a wrong ledger is refused before the slow work
@@ -124,7 +131,7 @@ def audit(zones_path: Path | None, canal_path: Path | None, markers_path: Path,
     markers = load_features(markers_path, engine=engine)
     crossings = load_features(crossings_path, engine=engine) if crossings_path else None
     fences = load_features(fences_path, engine=engine) if fences_path else None
-    admin = read_vector(admin_path, engine=engine) if admin_path else None
+    admin = read_layer(admin_path, "admin", engine)
     result = audit_facilities(
         canal, markers, zones=zones, rules=zone_rules, crossings=crossings, fences=fences,
         admin=admin, options=options, markers_crs=markers_crs, crossings_crs=crossings_crs,

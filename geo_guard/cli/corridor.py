@@ -15,8 +15,10 @@ from geo_guard.cli.common import (
     canal_inputs,
     canal_options,
     console,
+    layer_options,
     load_canal,
     plain,
+    read_layer,
     refuse_overwriting_inputs,
 )
 from geo_guard.io.vector import read_vector
@@ -29,12 +31,14 @@ from geo_guard.zones.rules import load_rules
               help="Forest polygons (林地/林带小班), any vector format; optional attributes "
               "保存率/survival, 郁闭度/canopy, 树种/species, 栽植年份/planting_year.")
 @click.option("--forest-crs", default=None,
-              help=f"CRS of the forest file when it has none or it is wrong: {CRS_HELP}.")
+              help=f"CRS of the forest file (林地坐标系) when it has none or it is wrong: "
+              f"{CRS_HELP}.")
 @click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), default=None,
               help="Polygons taken out of the belt (roads, water, buildings 道路/水域/建筑).")
 @click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
               help="Township/village polygons (乡镇/行政村) for the lists and a per-township "
               "summary.")
+@layer_options("admin", "township/village", names=True)
 @click.option("--step-m", type=float, default=10.0, show_default=True,
               help="Station spacing along the canal (m): one belt cross-section strip each.")
 @click.option("--min-coverage", type=float, default=0.5, show_default=True,
@@ -95,7 +99,7 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     forest = read_vector(forest_path, engine=engine)
     exclude = read_vector(exclude_path, engine=engine) if exclude_path else None
-    admin = read_vector(admin_path, engine=engine) if admin_path else None
+    admin = read_layer(admin_path, "admin", engine)
     options = {"exclude": exclude, "admin": admin, "forest_crs": forest_crs, "step_m": step_m,
                "min_coverage": min_coverage, "min_gap_m": min_gap_m, "merge_m": merge_m,
                "min_survival": min_survival, "min_canopy": min_canopy}

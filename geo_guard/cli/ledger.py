@@ -20,10 +20,13 @@ from geo_guard._errors import OptionError
 from geo_guard.cli.common import (
     CRS_HELP,
     TABLE_SUFFIXES,
+    AliasedOption,
     canal_inputs,
     canal_options,
     console,
+    layer_options,
     load_canal,
+    read_layer,
     refuse_overwriting_inputs,
 )
 from geo_guard.io import read_table, read_vector, write_table
@@ -151,17 +154,23 @@ def init_command(target: str) -> None:
 @ledger.command("import")
 @click.argument("target", metavar="LEDGER")
 @click.argument("input_path", metavar="FILE", type=click.Path(path_type=Path))
-@canal_options(crs_flags=("--canal-crs",))
+@canal_options(crs_alias=False, rules_required=False)
 @click.option("--zones", "zones_path", type=click.Path(path_type=Path), default=None,
-              help="Zone polygons (保护区) with zone_level, e.g. the official delineation.")
+              help="Zone polygons (保护区) with zone_level, e.g. the official delineation; "
+              "instead of --rules.")
 @click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
               help="Township/village polygons (乡镇/行政村) to join.")
-@click.option("--crs", "points_crs", default=None,
-              help=f"CRS of the file's coordinates (坐标系): {CRS_HELP}. Default wgs84.")
+@layer_options("admin", "township/village", names=True)
+@click.option("--sources-crs", "--crs", "points_crs", cls=AliasedOption, default=None,
+              help=f"CRS of the file's coordinates (坐标系): {CRS_HELP}. Default wgs84. Old "
+              "spelling: --crs.")
 @click.option("--lon-col", default=None, help="Longitude / easting column (经度列).")
 @click.option("--lat-col", default=None, help="Latitude / northing column (纬度列).")
 @click.option("--type-col", default=None, help="Risk-source type column (风险源类型列).")
-@click.option("--sheet", default=None, help="XLSX sheet name or 0-based number (default first).")
+@click.option("--sheet", default=None,
+              help="XLSX sheet (工作表): name, 0-based number, or 'all' (default the first).")
+@click.option("--header-row", type=click.IntRange(min=1), default=None,
+              help="Row number of the header (表头所在行) as Excel shows it; default: found.")
 @click.option("--encoding", default=None, help="CSV encoding (default: detected).")
 @click.option("--origin", type=click.Choice(ORIGINS), default=ORIGINS[0], show_default=True,
               help="Where the problems come from (问题来源) when the file does not say.")
@@ -177,13 +186,13 @@ def init_command(target: str) -> None:
               help="Also write the invalid rows (无效行) with the reason to this .csv/.xlsx.")
 @by_option
 @at_option
-def import_command(target: str, input_path: Path, canal_path: Path, rules_path: Path,
+def import_command(target: str, input_path: Path, canal_path: Path, rules_path: Path | None,
                    crs: str | None, metric_crs: str | None, reverse: bool,
                    chainage_start: float | None, engine: str, zones_path: Path | None,
                    admin_path: Path | None, points_crs: str | None, lon_col: str | None,
                    lat_col: str | None, type_col: str | None, sheet: str | None,
-                   encoding: str | None, origin: str, found_on: dt.date | None,
-                   responsibility_path: Path | None, dedup_m: float,
+                   header_row: int | None, encoding: str | None, origin: str,
+                   found_on: dt.date | None, responsibility_path: Path | None, dedup_m: float,
                    invalid_out: Path | None, by: str | None, at: dt.datetime | None) -> None:
     """Import found problems (导入问题): field lists, the 附件2 form, the app's export.
 
@@ -197,16 +206,19 @@ def import_command(target: str, input_path: Path, canal_path: Path, rules_path: 
         {"--invalid-out": invalid_out},
         {"LEDGER": _ledger_file(target), "FILE": input_path, **canal_inputs(canal_path, rules_path),
          "--zones": zones_path, "--admin": admin_path, "--responsibility": responsibility_path})
+    if rules_path is None and zones_path is None:
+        raise OptionError("no zones: give --rules (zone widths) or --zones (zone polygons)")
     led = open_ledger(target)
-    rules = load_rules(rules_path) if zones_path is None else None
+    rules = load_rules(rules_path) if zones_path is None and rules_path is not None else None
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     if input_path.suffix.lower() in TABLE_SUFFIXES:
         sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
-        sources = read_table(input_path, sheet=sheet_arg, encoding=encoding)
+        sources = read_table(input_path, sheet=sheet_arg, encoding=encoding,
+                             header_row=header_row)
     else:
         sources = read_vector(input_path, engine=engine)
     zones = read_vector(zones_path, engine=engine) if zones_path else None
-    admin = read_vector(admin_path, engine=engine) if admin_path else None
+    admin = read_layer(admin_path, "admin", engine)
     table = load_responsibility(responsibility_path) if responsibility_path else None
     result = import_findings(led, sources, canal, rules, zones=zones, admin=admin,
                              crs=points_crs, lon_col=lon_col, lat_col=lat_col,

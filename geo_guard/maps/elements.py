@@ -51,6 +51,8 @@ COLUMN_LABELS: dict[str, str] = HEADERS
 #: Number formats of known numeric columns (others: up to 10 significant digits).
 _FORMATS: dict[str, str] = {
     "distance_m": "{:.1f}",
+    "edge_distance_m": "{:.1f}",
+    "zone_boundary_m": "{:.1f}",
     "chainage_m": "{:.1f}",
     "chainage_from_m": "{:.1f}",
     "chainage_to_m": "{:.1f}",
@@ -86,6 +88,9 @@ TYPE_SHAPES: dict[str, str] = dict(
             "cross",
             "hourglass",
             "house",
+            "fish",
+            "mound",
+            "heart",
             "circle",
         ),
         strict=True,
@@ -120,6 +125,28 @@ def _plus(arm: float, half: float, rotate_deg: float = 0.0) -> list[float]:
     return [round(float(v), 3) for v in (xy @ rot.T).ravel()]
 
 
+def _fish() -> list[float]:
+    """A fish facing left: an oval body and a forked tail (水产养殖)."""
+    t = np.radians(np.linspace(30, 330, 13))  # from the back over the nose and round
+    body_x, body_y = 0.85 * np.cos(t) - 0.3, 0.62 * np.sin(t)
+    tail_x, tail_y = np.array([1.3, 1.0, 1.3]), np.array([-0.7, 0.0, 0.7])
+    return _flat(np.concatenate([body_x, tail_x]), np.concatenate([body_y, tail_y]))
+
+
+def _mound() -> list[float]:
+    """A heap on the ground: half a disc on a flat base (采砂)."""
+    t = np.radians(np.linspace(0, 180, 11))
+    return _flat(1.3 * np.cos(t), -1.1 * np.sin(t) + 0.55)
+
+
+def _heart() -> list[float]:
+    """A heart (医疗机构)."""
+    t = np.linspace(0, 2 * np.pi, 25)[:-1]
+    x = 16 * np.sin(t) ** 3
+    y = 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t)
+    return _flat(x / 12.5, -(y + 3) / 12.5)
+
+
 #: Unit outlines (x, y pairs, screen y down) drawn around each marker's centre.
 SHAPE_VERTICES: dict[str, list[float] | None] = {
     "circle": None,
@@ -134,6 +161,9 @@ SHAPE_VERTICES: dict[str, list[float] | None] = {
     "cross": _plus(1.25, 0.4, 45),
     "hourglass": [-1.0, -1.05, 1.0, -1.05, 0.0, 0.0, 1.0, 1.05, -1.0, 1.05, 0.0, 0.0],
     "house": [0.0, -1.2, 1.1, -0.2, 0.8, -0.2, 0.8, 1.0, -0.8, 1.0, -0.8, -0.2, -1.1, -0.2],
+    "fish": _fish(),
+    "mound": _mound(),
+    "heart": _heart(),
 }
 
 

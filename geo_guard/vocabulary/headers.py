@@ -25,6 +25,7 @@ __all__ = ["AUDIT_HEADERS", "CORRIDOR_HEADERS", "HEADERS", "LEDGER_HEADERS", "ch
 HEADERS: dict[str, str] = {
     # classification
     "zone": "保护区", "zone_level": "级别", "distance_m": "距中心线(m)",
+    "edge_distance_m": "距管理范围边线(m)", "zone_boundary_m": "距所在保护区外边线(m)",
     "chainage_m": "里程(m)", "stake": "桩号", "bank": "岸别", "segment_id": "渠段",
     "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "source_type": "风险源类型(归类)",
     "status": "状态", "reason": "说明", "township": "乡镇(街道)", "village": "行政村",
