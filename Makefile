@@ -59,6 +59,8 @@ bench: $(STAMP)
 	$(PY) bench/bench_corridor.py
 	$(PY) bench/bench_audit.py
 	$(PY) bench/bench_canal_join.py
+	$(PY) bench/bench_route.py
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -48,3 +48,15 @@ def peak_rss() -> Iterator[dict[str, float]]:
     finally:
         stop.set()
         thread.join()
+
+
+def worker_peak_mb(client: Any) -> dict[str, float]:
+    """Each dask worker process's peak resident memory since it started (MiB), as the
+    kernel counts it (``getrusage`` in the worker): exact, no sampling gaps."""
+
+    def max_rss_mb() -> float:  # nested: pickled by value, the workers need no bench/
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+    return client.run(max_rss_mb)

@@ -88,3 +88,19 @@ def ledger_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "gpkg":
         return str(tmp_path / "ledger.gpkg")
     return request.getfixturevalue("postgres_cluster").create_database()
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real dask.distributed cluster shared by the tests that need one: two worker
+    processes with one thread each (skipped when the 'dask' extra is not installed)."""
+    distributed = pytest.importorskip(
+        "distributed", reason="the 'dask' extra (dask-geopandas, distributed) is not installed"
+    )
+    pytest.importorskip("dask_geopandas", reason="the 'dask' extra is not installed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
+        dashboard_address=":0", silence_logs=40,
+    )
+    with cluster, distributed.Client(cluster, timeout="60s") as client:
+        yield client

@@ -276,6 +276,50 @@ class Canal:
         out["length_m"] = out["end_m"] - out["start_m"]
         return out.to_crs(self.crs if crs is None else crs)
 
+    def part(self, from_m: float, to_m: float) -> Canal:
+        """The stretch between two measures, as a canal of its own.
+
+        Segments keep their ids and attributes (the first and last are cut) and every
+        place keeps its chainage, so a stake on the stretch reads as on the whole canal.
+        Used to analyse a long canal window by window.
+
+        Parameters
+        ----------
+        from_m, to_m : float
+            Measures along this canal (m from its upstream start), ``from_m < to_m``.
+
+        Examples
+        --------
+        >>> stretch = canal.part(1200.0, 5000.0)
+        >>> round(stretch.length_m, 6), stretch.stake(stretch.chainage_range[0])
+        (3800.0, 'K96+200')
+        >>> stretch.segments["segment_id"].tolist() == canal.segments["segment_id"][
+        ...     (canal.segments["end_m"] > 1200) & (canal.segments["start_m"] < 5000)].tolist()
+        True
+        """
+        from_m, to_m = max(float(from_m), 0.0), min(float(to_m), self.length_m)
+        if not to_m > from_m:
+            raise CanalError(f"empty stretch {from_m:.1f}-{to_m:.1f} m of a canal of "
+                             f"{self.length_m:.1f} m")
+        starts = self.segments["start_m"].to_numpy()
+        ends = self.segments["end_m"].to_numpy()
+        # Pieces under a millimetre would be degenerate segments.
+        keep = np.flatnonzero((ends > from_m + 1e-3) & (starts < to_m - 1e-3))
+        geoms = [
+            _cut_line(self.segments.geometry.values[i], from_m - starts[i], to_m - starts[i])
+            for i in keep
+        ]
+        segments = self.segments.iloc[keep].drop(columns=["start_m", "end_m"])
+        segments = segments.set_geometry(gpd.GeoSeries(geoms, index=segments.index,
+                                                       crs=self.metric_crs))
+        inside = (self._cal_measure > from_m) & (self._cal_measure < to_m)
+        known = [(0.0, float(self.chainage_at([from_m])[0]))]
+        known += [(float(m - from_m), float(c)) for m, c in
+                  zip(self._cal_measure[inside], self._cal_chainage[inside], strict=True)]
+        known.append((to_m - from_m, float(self.chainage_at([to_m])[0])))
+        return Canal(segments.reset_index(drop=True), crs=self.crs, calibration=known,
+                     stake_prefix=self.stake_prefix)
+
     # ------------------------------------------------------------ chainage & stakes
     def _set_chainage(self, known: Sequence[tuple[float, float]]) -> None:
         """Set (measure, chainage) pairs; chainage must grow downstream."""
@@ -432,6 +476,18 @@ class Canal:
 
 
 # ------------------------------------------------------------------------ helpers
+def _cut_line(line: LineString, from_m: float, to_m: float) -> LineString:
+    """The part of a line between two distances along it; vertices in between are kept
+    exactly, so a cut segment still meets its whole neighbour at the shared vertex."""
+    xy = shapely.get_coordinates(line)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    from_m, to_m = max(from_m, 0.0), min(to_m, float(along[-1]))
+    inner = (along > from_m) & (along < to_m)
+    ends = [np.array([np.interp(d, along, xy[:, 0]), np.interp(d, along, xy[:, 1])])
+            if 0.0 < d < along[-1] else xy[0 if d <= 0.0 else -1] for d in (from_m, to_m)]
+    return LineString(np.vstack([ends[0], xy[inner], ends[1]]))
+
+
 def _calibrated(
     values: Sequence[float] | np.ndarray, known_from: np.ndarray, known_to: np.ndarray
 ) -> np.ndarray:

@@ -51,7 +51,7 @@ from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.classification.edges import BoundaryTable, polygon_distances
 from geo_guard.classification.hints import gcj02_hint
-from geo_guard.crs import parse_crs, with_input_crs
+from geo_guard.crs import from_wgs84_xy, parse_crs, to_wgs84_xy, with_input_crs
 from geo_guard.io import LAYOUT, ROW_NOTES, as_layout
 from geo_guard.io.coords import REASON_OUT_OF_RANGE, coordinates_from_table
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
@@ -231,7 +231,9 @@ def classify(
     ----------
     sources : DataFrame or GeoDataFrame
         A table with coordinate columns (经度/纬度, lon/lat, x/y …), or features of any
-        geometry type. Not modified.
+        geometry type. Not modified. A dask (or dask-geopandas) frame is classified
+        partition by partition on the dask engine and a lazy dask-geopandas frame comes
+        back (:func:`geo_guard.classification.dask.classify_dask`).
     canal : Canal
     rules : ZoneRules, optional
         Builds the zones when ``zones`` is not given.
@@ -262,6 +264,12 @@ def classify(
     >>> classify(table, canal, rules)[["stake", "bank", "source_type"]].values.tolist()
     [['K103+859', '左岸', '旅游餐饮']]
     """
+    if is_dask_frame(sources):
+        # A partitioned frame: the dask engine runs this function on every partition.
+        from geo_guard.classification.dask import classify_dask
+
+        return classify_dask(sources, canal, rules, zones=zones, crs=crs, lon_col=lon_col,
+                             lat_col=lat_col, type_col=type_col, admin=admin, ends=ends)
     index = zones if isinstance(zones, ZoneIndex) else zone_index(canal, rules, zones, ends=ends)
     if isinstance(sources, gpd.GeoDataFrame):
         frame, placed = _place_features(sources, canal, index, crs)
@@ -312,6 +320,18 @@ def _crs_hint(canal: Canal, placed: dict[str, Any], crs: Any, frame: gpd.GeoData
     if hint:
         logger.warning("%s", hint)
     return hint or ""
+
+
+def is_dask_frame(frame: object) -> bool:
+    """A dask or dask-geopandas frame, recognised without importing dask.
+
+    Examples
+    --------
+    >>> is_dask_frame(pd.DataFrame())
+    False
+    """
+    module = type(frame).__module__.split(".")[0]
+    return module in ("dask", "dask_geopandas", "dask_expr") and hasattr(frame, "npartitions")
 
 
 def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -378,8 +398,9 @@ def _place_table(
     lat_col: str | None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     coords = coordinates_from_table(table, lon_col=lon_col, lat_col=lat_col, crs=crs)
-    to_metric = pyproj.Transformer.from_crs(4326, canal.metric_crs, always_xy=True)
-    x, y = to_metric.transform(coords.lon, coords.lat)
+    # The cached transformer: building one costs a PROJ database look-up per call (a
+    # tenth of a second, paid again by every partition of the dask engine).
+    x, y = from_wgs84_xy(coords.lon, coords.lat, canal.metric_crs)
     ok = coords.ok
     x, y = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
     placed = _place_points(canal, index, x, y)
@@ -431,9 +452,7 @@ def _place_features(
     shapes = np.flatnonzero(~missing & ~is_point)
     if len(shapes):
         _place_shapes(canal, index, geoms[shapes], shapes, placed)
-    lon, lat = pyproj.Transformer.from_crs(canal.metric_crs, 4326, always_xy=True).transform(
-        xy[:, 0], xy[:, 1]
-    )
+    lon, lat = to_wgs84_xy(xy[:, 0], xy[:, 1], canal.metric_crs)
     placed.update(lon=lon, lat=lat, status=status, reason=reason)
     _flag_far(placed)
     return frame, placed

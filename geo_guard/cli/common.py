@@ -185,15 +185,19 @@ def canal_options(
     *,
     crs_alias: bool = True,
     rules_required: bool = True,
+    io_alias: bool = True,
 ) -> Any:
     """Options shared by every command that reads the canal.
 
     The canal's CRS is ``--canal-crs`` everywhere; ``--crs`` is kept as its old spelling
     (``crs_alias``) except where ``--crs`` meant another input's CRS (``classify``).
-    ``rules_required=False`` for commands that can take zone polygons instead.
+    ``rules_required=False`` for commands that can take zone polygons instead. The vector
+    I/O engine is ``--io-engine``; ``--engine`` is kept as its old spelling (``io_alias``)
+    except where ``--engine`` picks the compute engine (``classify``).
     """
     if func is None:
-        return lambda f: canal_options(f, crs_alias=crs_alias, rules_required=rules_required)
+        return lambda f: canal_options(f, crs_alias=crs_alias, rules_required=rules_required,
+                                       io_alias=io_alias)
     options = [
         click.option(
             "--canal",
@@ -256,11 +260,15 @@ def canal_options(
             help="Text before K in stakes (桩号前缀), e.g. Z for ZK12+345.",
         ),
         click.option(
-            "--engine",
+            "--io-engine",
+            *(("--engine",) if io_alias else ()),
+            "engine",
+            cls=AliasedOption,
             type=click.Choice(ENGINES),
             default="pyogrio",
             show_default=True,
-            help="Vector I/O engine (fiona needs the optional extra).",
+            help="Vector I/O engine (fiona needs the optional extra)."
+            + (" Old spelling: --engine." if io_alias else ""),
         ),
     ]
     for option in reversed(options):

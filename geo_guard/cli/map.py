@@ -13,6 +13,7 @@ from geo_guard._errors import OptionError
 from geo_guard.canal.model import Canal
 from geo_guard.cli.common import (
     CRS_HELP,
+    AliasedOption,
     add_row,
     canal_inputs,
     console,
@@ -92,8 +93,9 @@ from geo_guard.zones.rules import load_rules
 @click.option("--ends", type=click.Choice(["round", "flat"]), default="round", show_default=True,
               help="Zones built from --rules at the centerline's two ends: round or flat (a "
               "stretch of a longer canal), as for classify.")
-@click.option("--engine", type=click.Choice(ENGINES), default="pyogrio", show_default=True,
-              help="Vector I/O engine.")
+@click.option("--io-engine", "--engine", "engine", cls=AliasedOption,
+              type=click.Choice(ENGINES), default="pyogrio", show_default=True,
+              help="Vector I/O engine. Old spelling: --engine.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Output .html (a folder with --split-by).")
 def map_command(canal_path: Path | None, rules_path: Path | None, zones_path: Path | None,

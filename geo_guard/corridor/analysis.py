@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -585,14 +586,37 @@ def _weak_stands(trees: gpd.GeoDataFrame, tree: shapely.STRtree, reasons: np.nda
 
 def _gaps(canal: Canal, stations: pd.DataFrame, faces: dict[str, BankStrips],
           options: CorridorOptions) -> gpd.GeoDataFrame:
-    """Gaps of both banks; marks their strips in ``stations["gap_id"]``.
+    """Gaps of both banks, with the open faces of their strips, merged, as geometry (they
+    share edges exactly); marks their strips in ``stations["gap_id"]``."""
+    return gap_table(canal, stations, options,
+                     lambda bank, first, stop: faces[bank].open_part(first, stop))
 
-    Geometry of a gap: the open faces of its strips, merged (they share edges exactly).
+
+def gap_table(canal: Canal, stations: pd.DataFrame, options: CorridorOptions,
+              open_part: Callable[[str, int, int], Any]) -> gpd.GeoDataFrame:
+    """The gap list (新建新造) from the station table; marks ``stations["gap_id"]``.
+
+    Parameters
+    ----------
+    canal : Canal
+    stations : DataFrame
+        Strips of both banks in order along the canal, with ``bank``, ``from_m``/``to_m``
+        (measures), chainages, stakes, ``belt_m2``, ``excluded_m2``, ``forest_m2``,
+        ``coverage``, ``length_m``, ``segment_id`` and ``gap_id``.
+    options : CorridorOptions
+    open_part : callable
+        ``open_part(bank, first, stop)``: the open belt of that bank's strips
+        ``first:stop`` (positions among the bank's rows), the gap's geometry.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`tables.GAP_COLUMNS` (and the admin columns), metric CRS.
     """
     rows = []
     admin_columns = [c for c in tables.ADMIN_COLUMNS if c in stations]
-    gap_ids = stations["gap_id"].to_numpy()
-    for bank, face in faces.items():
+    gap_ids = stations["gap_id"].to_numpy().copy()
+    for bank in BANK_SIGNS:
         where = np.flatnonzero((stations["bank"] == bank).to_numpy())
         part = stations.iloc[where]
         coverage = part["coverage"].to_numpy(dtype=float)
@@ -619,7 +643,7 @@ def _gaps(canal: Canal, stations: pd.DataFrame, faces: dict[str, BankStrips],
                 "mean_coverage": forest_m2 / belt_m2 if belt_m2 > 0 else np.nan,
                 "segment_id": tables.joined(run["segment_id"]), "action": tables.ACTION_PLANT,
                 **{c: tables.joined(run[c]) for c in admin_columns},
-                "geometry": face.open_part(first, stop),
+                "geometry": open_part(bank, first, stop),
             })
     stations["gap_id"] = gap_ids
     frame = pd.DataFrame(rows, columns=[*tables.GAP_COLUMNS, *admin_columns, "geometry"])

@@ -42,7 +42,7 @@ HEADERS: dict[str, str] = {
     "stake_from": "起点桩号", "stake_to": "终点桩号",
     # ecological corridor
     "gap_id": "断档编号", "gap_m": "断档长度(m)", "gap_share": "断档长度占比(%)",
-    "excluded_m": "其中排除长度(m)",
+    "excluded_m": "其中排除长度(m)", "excluded_m2": "排除面积(m²)",
     "gaps": "断档处数", "belt_m2": "林带面积(m²)", "forest_m2": "林地面积(m²)",
     "uncovered_m2": "未覆盖面积(m²)", "coverage": "覆盖率(%)", "mean_coverage": "平均覆盖率(%)",
     "action": "措施", "forest_id": "林地编号", "survival": "保存率", "canopy": "郁闭度",
