@@ -20,8 +20,11 @@ SAMPLE = ROOT / "data" / "boundaries"
 
 
 def _shared_data() -> Path:
-    """``shared/data`` beside the checkout, or beside a folder above it (a git worktree
-    such as ``/work/wt/name`` shares ``/work/shared/data`` with ``/work/main``)."""
+    """``$GEO_GUARD_SHARED_DATA``, else ``shared/data`` beside the checkout or beside a
+    folder above it (a git worktree such as ``/work/wt/name`` shares ``/work/shared/data``
+    with ``/work/main``)."""
+    if "GEO_GUARD_SHARED_DATA" in os.environ:
+        return Path(os.environ["GEO_GUARD_SHARED_DATA"])
     for folder in ROOT.parents:
         if (folder / "shared" / "data").is_dir():
             return folder / "shared" / "data"
@@ -112,3 +115,15 @@ def peak_rss() -> Iterator[dict[str, float]]:
     finally:
         stop.set()
         thread.join()
+
+
+def worker_peak_mb(client: Any) -> dict[str, float]:
+    """Each dask worker process's peak resident memory since it started (MiB), as the
+    kernel counts it (``getrusage`` in the worker): exact, no sampling gaps."""
+
+    def max_rss_mb() -> float:  # nested: pickled by value, the workers need no bench/
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+    return client.run(max_rss_mb)

@@ -29,11 +29,16 @@ MIN_CHUNK = 100_000
 
 
 def workers() -> int:
-    """Threads to use: the cores this process may run on, at most 8."""
+    """Threads to use: the cores this process may run on, at most 8, and at most
+    ``OMP_NUM_THREADS`` when it is set: dask workers set it to 1, since they already run
+    one task per core, and threads inside each task would only compete for the cores."""
     try:
         count = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         count = os.cpu_count() or 1
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    if limit.isdigit() and int(limit) > 0:
+        count = min(count, int(limit))
     return max(1, min(count, 8))
 
 

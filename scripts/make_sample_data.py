@@ -3,8 +3,10 @@
 Everything this script writes is **schematic and synthetic**: a made-up canal centreline
 near Nanyang shaped like the Middle Route north-west of the city, a made-up study area
 cut into invented townships and villages (all marked 示意), a synthetic forest belt
-(生态廊道) with documented defects, and synthetic risk-source tables with the mistakes
-field teams make. None of it is survey data or the official protection-zone delineation.
+(生态廊道) with documented defects, synthetic risk-source tables with the mistakes
+field teams make, and synthetic boundary markers, warning signs, fences and crossings
+with planted defects for the audit (标志及隔离防护设施). None of it is survey data or the
+official protection-zone delineation.
 
 The output is deterministic: a seeded :class:`numpy.random.Generator`, GeoJSON written by
 hand with :mod:`json` (coordinates rounded to 1e-7 degree), so running the script twice
@@ -872,6 +874,340 @@ def apply_risk_quirks(rows: list[list[str]]) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# Audit: boundary markers, signs, fences and crossings (标志及隔离防护设施)
+# --------------------------------------------------------------------------------------
+
+#: Zone widths of ``zone_rules.example.toml`` per segment: 一级, 二级 and the left bank's
+#: 准保护区 (0 = none). Written out here rather than read from the rules, so that the
+#: markers are an independent construction the audit is checked against.
+ZONE_WIDTHS: tuple[tuple[float, float, float], ...] = (
+    (50, 500, 0), (50, 1000, 1000), (50, 150, 0), (50, 150, 0), (50, 150, 0),
+    (50, 150, 0), (50, 150, 0), (50, 150, 0), (50, 1000, 1000),
+)
+LEVEL_NAMES = {1: "一级保护区", 2: "二级保护区", 3: "准保护区"}
+#: Regular spacing of the sample's boundary markers (m of chainage, or along a step).
+MARKER_STEP_M = 200.0
+#: The planted stretch without markers: (level, bank, from, to) in m along the canal.
+MARKER_GAP = (1, BANK_LEFT, 21_000.0, 22_500.0)
+#: The planted turning point without a marker: (level, bank, segment whose start it is).
+BARE_CORNER = (2, BANK_RIGHT, 1)
+FENCE_OFFSET_M = 1.0  # fences run this far outside the management edge
+#: Fence defects: (kind, bank, from, to) in m along the canal.
+FENCE_DEFECTS = (
+    ("fence_gap", BANK_RIGHT, 10_600.0, 10_900.0),
+    ("short_fence_break", BANK_LEFT, 23_000.0, 23_035.0),
+    ("damaged_fence", BANK_LEFT, 30_000.0, 30_150.0),
+)
+SIGN_BACK_M, SIGN_ASIDE_M = 15.0, 6.0  # a warning sign stands outside the entry, by the road
+
+
+@dataclass(frozen=True)
+class CrossingSpec:
+    """A sample linear work: where, what, its facilities and the expected findings."""
+
+    ref: str
+    name: str
+    kind: str
+    along_m: float
+    facilities: tuple[str, str, str]  # 防撞护栏, 事故导流槽, 应急池 as typed
+    expected: str
+    reach: tuple[float, float] | None = None  # offsets (m, + left) when not across
+    missing_sign: int | None = None  # entry (0-based, left first) whose sign is 缺失
+    signs: bool = True
+
+
+CROSSINGS: tuple[CrossingSpec, ...] = (
+    CrossingSpec("C1", "示意大道", "道路", 10_000.0, ("有", "有", "有"),
+                 "警示牌齐全，三项设施齐全：无问题"),
+    CrossingSpec("C2", "示意乡道", "公路", 20_500.0, ("有", "无", "无"),
+                 "缺事故导流槽、应急池"),
+    CrossingSpec("C3", "<script>alert(1)</script>路", "道路", 27_000.0, ("", "不详", "有"),
+                 "左岸进入二级保护区处警示牌缺失；防撞护栏、事故导流槽情况不明", missing_sign=0),
+    CrossingSpec("C4", "=cmd|' /C calc'!A0", "输油管道", 1_500.0, ("", "", ""),
+                 "只进入二级保护区的管线：不要求警示牌和设施，无问题", reach=(-900.0, -300.0),
+                 signs=False),
+    CrossingSpec("C5", "示意远郊路", "道路", 10_000.0, ("无", "无", "无"),
+                 "距总干渠 3 km，不进入保护区：忽略", reach=(-3_000.0, -3_000.0), signs=False),
+    CrossingSpec("C6", "示意渡槽桥", "桥梁", 33_000.0, ("yes", "1", "0"), "缺应急池"),
+)
+
+
+@dataclass(frozen=True)
+class AuditSample:
+    """What the audit sample holds, for the expected-defects table and the README."""
+
+    markers: list[dict]
+    crossings: list[dict]
+    fences: list[dict]
+    expected: list[list[str]]
+
+
+def zone_offset(index: int, bank: str, level: int) -> float:
+    """Centreline to the outer line of ``level`` (0 = management edge) on one bank."""
+    first, second, quasi = ZONE_WIDTHS[index]
+    widths = (edge_m(SEGMENTS[index], bank), first, second, quasi if bank == BANK_LEFT else 0)
+    return float(sum(widths[: level + 1]))
+
+
+def has_level(index: int, bank: str, level: int) -> bool:
+    """True when segment ``index`` has zone ``level`` on ``bank``."""
+    return level < 3 or (bank == BANK_LEFT and ZONE_WIDTHS[index][2] > 0)
+
+
+def boundary_legs(canal: Canal, bank: str, level: int) -> list[tuple[str, float, float, float]]:
+    """The outer boundary of ``level`` on ``bank`` as legs, in flow order.
+
+    ``("along", from_m, to_m, offset)`` runs parallel to the canal; ``("step", at_m,
+    offset_from, offset_to)`` is a radial step at a junction (the canal runs straight
+    through every junction, so the step is perpendicular to it). Where a level starts or
+    stops at a junction its boundary steps down to the next stricter level's outer line.
+    """
+    legs: list[tuple[str, float, float, float]] = []
+    count = len(SEGMENTS)
+    for i in range(count):
+        if not has_level(i, bank, level):
+            continue
+        start, end = canal.junction_along(i), canal.junction_along(i + 1)
+        here = zone_offset(i, bank, level)
+        if i > 0 and not has_level(i - 1, bank, level):
+            legs.append(("step", start, zone_offset(i, bank, level - 1), here))
+        legs.append(("along", start, end, here))
+        if i + 1 < count and has_level(i + 1, bank, level):
+            after = zone_offset(i + 1, bank, level)
+            if after != here:
+                legs.append(("step", end, here, after))
+        elif i + 1 < count:
+            legs.append(("step", end, here, zone_offset(i, bank, level - 1)))
+    return legs
+
+
+def leg_points(canal: Canal, bank: str, leg: tuple[str, float, float, float]
+               ) -> list[tuple[float, float]]:
+    """(along, offset) of the regular markers on a leg, both ends included."""
+    kind, a, b, c = leg
+    sign = BANK_SIGN[bank]
+    if kind == "along":
+        count = max(1, math.ceil((b - a) / MARKER_STEP_M))
+        return [(a + (b - a) * k / count, sign * c) for k in range(count + 1)]
+    count = math.ceil(abs(c - b) / MARKER_STEP_M)
+    return [(a, sign * (b + (c - b) * k / count)) for k in range(count + 1)] if count else []
+
+
+def boundary_line(canal: Canal, bank: str, level: int, from_m: float, to_m: float) -> LineString:
+    """The ``along`` boundary of ``level`` between two places of one segment."""
+    index = canal.segment_at((from_m + to_m) / 2)
+    offset = BANK_SIGN[bank] * zone_offset(index, bank, level)
+    return LineString([canal.offset_point(s, offset) for s in canal.stations(from_m, to_m)])
+
+
+def marker_feature(canal: Canal, along_m: float, offset_m: float, props: dict) -> dict:
+    """A GeoJSON point feature at ``offset_m`` (+ left) from the canal at ``along_m``."""
+    lonlat = to_lonlat(canal.offset_point(along_m, offset_m)[None, :])[0].tolist()
+    return feature(props, {"type": "Point", "coordinates": lonlat})
+
+
+def regular_markers(canal: Canal) -> list[dict]:
+    """界标 every <= 200 m on every boundary, with the planted gap and bare corner."""
+    level, bank, gap_from, gap_to = MARKER_GAP
+    bare_level, bare_bank, bare_segment = BARE_CORNER
+    bare = (canal.junction_along(bare_segment),
+            BANK_SIGN[bare_bank] * zone_offset(bare_segment, bare_bank, bare_level))
+    features, seen = [], set()
+    for lv in (1, 2, 3):
+        for bk in (BANK_LEFT, BANK_RIGHT):
+            spots = [p for leg in boundary_legs(canal, bk, lv) for p in leg_points(canal, bk, leg)]
+            if (lv, bk) == (level, bank):
+                spots = [p for p in spots if not gap_from < p[0] < gap_to]
+                spots += [(gap_from, BANK_SIGN[bk] * zone_offset(canal.segment_at(gap_from),
+                                                                   bk, lv)),
+                          (gap_to, BANK_SIGN[bk] * zone_offset(canal.segment_at(gap_to), bk, lv))]
+            if (lv, bk) == (bare_level, bare_bank):
+                spots = [p for p in spots if not (abs(p[0] - bare[0]) < 1e-6
+                                                  and abs(p[1] - bare[1]) < 1e-6)]
+            side = "Z" if bk == BANK_LEFT else "Y"  # 左 / 右
+            number = 0
+            for along_m, offset_m in sorted(spots):
+                key = (round(along_m, 3), round(offset_m, 3))
+                if key in seen:
+                    continue
+                seen.add(key)
+                number += 1
+                code = f"L{lv}{side}{number:03d}"
+                kind = "界桩" if number % 7 == 0 else "保护区界桩" if number % 11 == 0 else "界标"
+                condition = "" if number % 5 == 0 else "良好" if number % 13 == 0 else "完好"
+                photo = f"{code}.jpg" if number % 10 == 1 else ""
+                features.append(marker_feature(canal, along_m, offset_m, {
+                    "编号": code, "类型": kind, "状况": condition, "照片": photo}))
+    features[0]["properties"]["编号"] = "=cmd|' /C calc'!A0"  # formula injection
+    return features
+
+
+def crossing_entries(canal: Canal, spec: CrossingSpec) -> list[tuple[float, int]]:
+    """Offsets (+ left) where a crossing meets the 一级/二级 boundaries, left bank first."""
+    index = canal.segment_at(spec.along_m)
+    out = []
+    for bank in (BANK_LEFT, BANK_RIGHT):
+        for level in (2, 1):
+            offset = BANK_SIGN[bank] * zone_offset(index, bank, level)
+            low, high = spec.reach or (-math.inf, math.inf)
+            if low < offset < high:
+                out.append((offset, level))
+    return sorted(out, key=lambda e: -e[0])
+
+
+def crossing_features(canal: Canal) -> tuple[list[dict], list[dict]]:
+    """The crossings' line features and the warning signs at their entries."""
+    lines, signs = [], []
+    for spec in CROSSINGS:
+        index = canal.segment_at(spec.along_m)
+        if spec.reach == (-3_000.0, -3_000.0):  # parallel to the canal, far outside
+            stations = np.linspace(spec.along_m - 1_000, spec.along_m + 1_500, 6)
+            xy = np.array([canal.offset_point(s, -3_000.0) for s in stations])
+        else:
+            far = max(zone_offset(index, b, 2) for b in (BANK_LEFT, BANK_RIGHT)) + 300.0
+            low, high = spec.reach or (-far, far)
+            xy = np.array([canal.offset_point(spec.along_m, high),
+                           canal.offset_point(spec.along_m, low)])
+        crash, drain, pool = spec.facilities
+        lines.append(feature({"名称": spec.name, "类型": spec.kind, "防撞护栏": crash,
+                              "事故导流槽": drain, "应急池": pool},
+                             {"type": "LineString", "coordinates": to_lonlat(xy).tolist()}))
+        if not spec.signs:
+            continue
+        for k, (offset, _level) in enumerate(crossing_entries(canal, spec)):
+            outward = offset + math.copysign(SIGN_BACK_M, offset)
+            missing = k == spec.missing_sign
+            signs.append(marker_feature(canal, spec.along_m + SIGN_ASIDE_M, outward, {
+                "编号": f"{spec.ref}-{k + 1}", "类型": "警示标志" if k % 2 else "警示牌",
+                "状况": "缺失" if missing else "完好", "照片": ""}))
+    return lines, signs
+
+
+#: Other markers: (along, offset + left, 编号, 类型, 状况, 照片, expected kind, note).
+EXTRA_MARKERS: tuple[tuple[float, float, str, str, str, str, str, str], ...] = (
+    (15_100.0, 260.0, "L2Z-D1", "界标", "破损", "L2Z-D1.jpg", "damaged_marker",
+     "二级保护区左岸界标破损（损坏）"),
+    (11_100.0, -120.0, "L1Y-M1", "界桩", "缺失", "", "damaged_marker",
+     "一级保护区右岸界桩缺失"),
+    (10_030.0, 75.0, "{{7*7}}", "宣传牌", "损坏", "<script>alert(1)</script>.jpg",
+     "damaged_marker", "宣传牌损坏（编号、照片为注入文本）"),
+    (20_530.0, -80.0, "XC-01", "宣传栏", "", "", "", "宣传牌完好"),
+    (16_000.0, 450.0, "L9Z-FAR", "界标", "完好", "", "far_marker",
+     "距一级、二级边界均超过 50 m，不计入间距"),
+    (14_000.0, 30.0, "LD-01", "路灯", "完好", "", "ignored_marker", "类型无法识别，不检查"),
+)
+
+
+def extra_markers(canal: Canal) -> list[dict]:
+    """Damaged, missing, misplaced and unrecognised markers, and one without a position."""
+    out = [marker_feature(canal, a, o, {"编号": code, "类型": kind, "状况": cond, "照片": photo})
+           for a, o, code, kind, cond, photo, _, _ in EXTRA_MARKERS]
+    out.append(feature({"编号": "J-无坐标", "类型": "界标", "状况": "完好", "照片": ""}, None))
+    return out
+
+
+def fence_features(canal: Canal) -> list[dict]:
+    """Fences 1 m outside the management edge on both banks, with the planted defects."""
+    features = []
+    for bank in (BANK_LEFT, BANK_RIGHT):
+        holes = [(a, b, kind) for kind, bk, a, b in FENCE_DEFECTS if bk == bank]
+        number = 0
+        for i in range(len(SEGMENTS)):
+            start, end = canal.junction_along(i), canal.junction_along(i + 1)
+            cuts = sorted({start, end, *(x for a, b, _ in holes for x in (a, b)
+                                         if start < x < end)})
+            offset = BANK_SIGN[bank] * (edge_m(SEGMENTS[i], bank) + FENCE_OFFSET_M)
+            for a, b in itertools.pairwise(cuts):
+                hole = next((k for h0, h1, k in holes if h0 <= a and b <= h1), None)
+                if hole in ("fence_gap", "short_fence_break"):
+                    continue
+                xy = [canal.offset_point(s, offset) for s in canal.stations(a, b)]
+                if b == end and i + 1 < len(SEGMENTS):  # follow the edge's step
+                    step = edge_m(SEGMENTS[i + 1], bank) + FENCE_OFFSET_M
+                    xy.append(canal.offset_point(end, BANK_SIGN[bank] * step))
+                number += 1
+                side = "左" if bank == BANK_LEFT else "右"
+                features.append(feature(
+                    {"编号": f"隔离网-{side}{number:02d}",
+                     "状况": "损坏" if hole == "damaged_fence" else "完好"},
+                    {"type": "LineString", "coordinates": to_lonlat(np.array(xy)).tolist()}))
+    return features
+
+
+AUDIT_HEADER = ("kind", "layer", "bank", "level", "chainage_from_m", "chainage_to_m",
+                "length_m", "ref", "township", "expected", "note")
+
+
+def audit_expected(canal: Canal, townships: Sequence[Polygon]) -> list[list[str]]:
+    """Rows of ``audit_expected.csv``: every planted defect and what the audit should say."""
+    def chain(m: float) -> str:
+        return f"{CHAINAGE_START_M + m:.1f}"
+
+    level, bank, gap_from, gap_to = MARKER_GAP
+    gap = boundary_line(canal, bank, level, gap_from, gap_to)
+    middle = gap.interpolate(0.5, normalized=True)
+    rows = [["boundary_gap", "boundary_gaps", bank, str(level), chain(gap_from), chain(gap_to),
+             f"{gap.length:.1f}", "", township_of(middle, townships),
+             f"{LEVEL_NAMES[level]}外边界 {gap.length:.0f} m 无完好界标",
+             "界标间距超限：两处界标之间 1.5 km（沿边界量取）"]]
+    bare_level, bare_bank, bare_segment = BARE_CORNER
+    at = canal.junction_along(bare_segment)
+    corner = Point(canal.offset_point(at, BANK_SIGN[bare_bank]
+                                      * zone_offset(bare_segment, bare_bank, bare_level)))
+    rows.append(["corner", "corner_gaps", bare_bank, str(bare_level), chain(at), chain(at), "",
+                 "", township_of(corner, townships), "拐点 50 m 内无完好界标",
+                 f"段界处二级保护区边界台阶外角（距中心线 "
+                 f"{zone_offset(bare_segment, bare_bank, bare_level):.0f} m）的界标未设"])
+    for along_m, offset, code, kind, cond, _, expect, note in EXTRA_MARKERS:
+        if expect:
+            rows.append([expect, "damaged_markers" if expect == "damaged_marker" else "markers",
+                         BANK_LEFT if offset > 0 else BANK_RIGHT, "", chain(along_m),
+                         chain(along_m), "", code, "", f"{kind} {cond}", note])
+    for spec in CROSSINGS:
+        entries = crossing_entries(canal, spec) if spec.reach != (-3_000.0, -3_000.0) else []
+        rows.append(["crossing", "crossings", "", "", chain(spec.along_m), chain(spec.along_m),
+                     "", spec.ref, "", f"{len(entries)} 处进入点", f"{spec.name}：{spec.expected}"])
+        if spec.missing_sign is not None:
+            offset, lv = entries[spec.missing_sign]
+            rows.append(["damaged_marker", "damaged_markers",
+                         BANK_LEFT if offset > 0 else BANK_RIGHT, str(lv), chain(spec.along_m),
+                         chain(spec.along_m), "", f"{spec.ref}-{spec.missing_sign + 1}", "",
+                         "警示牌 缺失", "进入点的警示牌缺失（同时列入穿越工程问题）"])
+    for kind, bk, a, b in FENCE_DEFECTS:
+        note = {"fence_gap": "隔离网缺失 300 m",
+                "short_fence_break": "35 m 缺口：扣除两端 10 m 缓冲后不足 20 m，不列出",
+                "damaged_fence": "隔离网 150 m 损坏（状况=损坏，不计为防护）"}[kind]
+        rows.append([kind, "fence_gaps", bk, "0", chain(a), chain(b), f"{b - a:.1f}", "", "",
+                     f"缺口 = {b - a:.0f} m − 2√(缓冲² − {FENCE_OFFSET_M:.0f}²)", note])
+    return rows
+
+
+def check_markers(canal: Canal, markers: Sequence[dict]) -> None:
+    """Every boundary leg has markers at most 200 m apart except the planted defects."""
+    for level in (1, 2, 3):
+        for bank in (BANK_LEFT, BANK_RIGHT):
+            legs = boundary_legs(canal, bank, level)
+            for (_, a, _, _), (_, c, _, _) in itertools.pairwise(legs):
+                _require(c >= a, f"legs of L{level} {bank} in flow order")
+    codes = [f["properties"]["编号"] for f in markers]
+    _require(len(codes) == len(set(codes)), "marker codes are unique")
+
+
+def write_audit(out_dir: Path, canal: Canal, townships: Sequence[Polygon]) -> AuditSample:
+    """Build and write ``markers``, ``crossings``, ``fences`` and ``audit_expected.csv``."""
+    lines, signs = crossing_features(canal)
+    markers = regular_markers(canal) + signs + extra_markers(canal)
+    check_markers(canal, markers)
+    fences = fence_features(canal)
+    expected = audit_expected(canal, townships)
+    write_geojson(out_dir / "markers.geojson", "markers", markers)
+    write_geojson(out_dir / "crossings.geojson", "crossings", lines)
+    write_geojson(out_dir / "fences.geojson", "fences", fences)
+    write_csv(out_dir / "audit_expected.csv", AUDIT_HEADER, expected, "utf-8-sig", "\n")
+    return AuditSample(markers, lines, fences, expected)
+
+
+# --------------------------------------------------------------------------------------
 # Documentation: expected-defects CSV and README
 # --------------------------------------------------------------------------------------
 
@@ -927,6 +1263,18 @@ def files_table(canal: Canal, counts: dict[str, int]) -> str:
          "UTF-8 with BOM, CRLF; lon/lat in WGS84", risk_columns),
         ("`risk_sources_gbk.csv`", "the same rows with the same text", "**GBK**, CRLF",
          risk_columns),
+        ("`markers.geojson`",
+         f"{counts['markers']} synthetic markers: boundary markers (界标) on every zone "
+         "boundary, warning signs (警示牌) at crossing entries, notice boards (宣传牌), with "
+         "planted defects", wgs84, "`编号`, `类型`, `状况`, `照片`"),
+        ("`crossings.geojson`",
+         f"{counts['crossings']} synthetic linear works crossing (or not) the zones", wgs84,
+         "`名称`, `类型`, `防撞护栏`, `事故导流槽`, `应急池`"),
+        ("`fences.geojson`",
+         f"{counts['fences']} synthetic isolation-fence pieces 1 m outside the management edge",
+         wgs84, "`编号`, `状况`"),
+        ("`audit_expected.csv`", "machine-readable truth of the planted audit defects",
+         "UTF-8 with BOM, LF line ends", ", ".join(f"`{h}`" for h in AUDIT_HEADER)),
     ]
     return markdown_table(["file", "content", "CRS / encoding", "columns / properties"], rows)
 
@@ -1042,13 +1390,45 @@ Rows with deliberate problems:
 
 GBK: the DMS symbols ° ′ ″ are in GBK (A1E3, A1E4, A1E5), so `risk_sources_gbk.csv` holds
 exactly the same text as the UTF-8 file, encoded as GBK (no BOM); no row had to be respelled.
+
+## Markers, crossings and fences (markers.geojson, crossings.geojson, fences.geojson)
+
+The zone boundaries here follow the widths of `zone_rules.example.toml` (一级 50 m from the
+management edge; 二级 500 m on S01, 1000 m on S02 and S09, 150 m elsewhere; a 1000 m
+准保护区 on the left bank of S02 and S09), written out in the script rather than read
+from the rules. Boundary markers (界标) stand on every 一级, 二级 and 准 boundary of both
+banks, at most {marker_step:.0f} m apart (in chainage along the canal, or along the radial
+step where the width changes at a segment junction, with one at each corner of a step and
+at the canal's two ends). Their `类型` uses synonyms (界标, 界桩, 保护区界桩) and `状况` is
+完好, 良好 or empty (= 完好). Warning signs stand {sign_back:.0f} m outside each place a road
+or bridge enters the 一级 or 二级 zone, {sign_aside:.0f} m beside the road. Fences run
+{fence_offset:.0f} m outside the management edge of both banks and follow its steps.
+
+Crossings (all straight across the canal at the given stake unless said):
+
+{crossings_table}
+
+Planted defects and what the audit should report (`audit_expected.csv`):
+
+{audit_table}
 """
 
 
 def write_readme(path: Path, canal: Canal, stretches: Sequence[Stretch],
-                 counts: dict[str, int]) -> None:
+                 counts: dict[str, int], audit: AuditSample) -> None:
     """Write the README from the data that was just generated."""
     quirks = markdown_table(["序号", "problem"], sorted(RISK_QUIRKS.items()))
+    crossings = markdown_table(
+        ["ref", "名称", "类型", "stake", "防撞护栏 / 事故导流槽 / 应急池", "expected"],
+        [[c.ref, "`" + c.name.replace("|", "\\|") + "`", c.kind,
+          stake(CHAINAGE_START_M + c.along_m),
+          " / ".join(f or "(empty)" for f in c.facilities), c.expected] for c in CROSSINGS])
+    defects = markdown_table(
+        ["kind", "bank", "level", "stakes", "length (m)", "ref", "note"],
+        [[r[0], r[2] or "—", r[3] or "—",
+          f"{stake(float(r[4]))} – {stake(float(r[5]))}" if r[4] != r[5]
+          else stake(float(r[4])), r[6] or "—", f"`{r[7]}`" if r[7] else "—", r[10]]
+         for r in audit.expected if r[0] != "crossing"])
     text = README_TEMPLATE.format(
         seed=SEED, files_table=files_table(canal, counts),
         n_mgmt=dict(OFFSET_CLASSES)[MANAGEMENT_CLASS],
@@ -1056,7 +1436,9 @@ def write_readme(path: Path, canal: Canal, stretches: Sequence[Stretch],
         rural=BELT_WIDTH_RURAL_M, urban=BELT_WIDTH_URBAN_M, overshoot=PATCH_OVERSHOOT_M,
         clearance_cm=PATCH_CLEARANCE_M * 100, junction_overlap=JUNCTION_OVERLAP_M,
         min_gap=MIN_GAP_M, bowtie=BOWTIE_EXTENSION_M,
-        quirks_table=quirks,
+        quirks_table=quirks, marker_step=MARKER_STEP_M, sign_back=SIGN_BACK_M,
+        sign_aside=SIGN_ASIDE_M, fence_offset=FENCE_OFFSET_M, crossings_table=crossings,
+        audit_table=defects,
     )
     path.write_text(text, encoding="utf-8")
 
@@ -1191,8 +1573,11 @@ def generate(out_dir: Path) -> None:
     townships = write_divisions(out_dir, rng, canal)
     patches, stretches = write_forest(out_dir, rng, canal)
     rows = write_risk_sources(out_dir, rng, canal, townships)
-    counts = {"villages": sum(VILLAGES_PER_TOWNSHIP), "patches": len(patches), "risk": len(rows)}
-    write_readme(out_dir / "README.md", canal, stretches, counts)
+    audit = write_audit(out_dir, canal, townships)  # after the others: their bytes stay
+    counts = {"villages": sum(VILLAGES_PER_TOWNSHIP), "patches": len(patches), "risk": len(rows),
+              "markers": len(audit.markers), "crossings": len(audit.crossings),
+              "fences": len(audit.fences)}
+    write_readme(out_dir / "README.md", canal, stretches, counts, audit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

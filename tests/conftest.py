@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,7 +14,8 @@ from geo_guard.zones.rules import rules_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "boundaries"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+#: The real data beside the checkout; GEO_GUARD_SHARED_DATA points elsewhere (a worktree).
+SHARED_DATA = Path(os.environ.get("GEO_GUARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
 METRIC = "EPSG:4547"  # CGCS2000 3-degree Gauss-Kruger CM 114E
 X0, Y0 = 500_000.0, 3_650_000.0
 
@@ -65,3 +67,40 @@ def bent_canal() -> Canal:
         [(0, 0), (1000, 0)], [(1000, 0), (1500, 600), (1600, 1500)], segment_id=["A", "B"]
     )
     return Canal.from_frame(frame)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL + PostGIS cluster (temp folder, Unix socket), or a skip."""
+    from ._pg import PostgresUnavailable, start_cluster
+
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as err:
+        pytest.skip(f"PostgreSQL/PostGIS unavailable: {err}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def ledger_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new ledger goes: a GeoPackage file, then a fresh PostGIS database."""
+    if request.param == "gpkg":
+        return str(tmp_path / "ledger.gpkg")
+    return request.getfixturevalue("postgres_cluster").create_database()
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real dask.distributed cluster shared by the tests that need one: two worker
+    processes with one thread each (skipped when the 'dask' extra is not installed)."""
+    distributed = pytest.importorskip(
+        "distributed", reason="the 'dask' extra (dask-geopandas, distributed) is not installed"
+    )
+    pytest.importorskip("dask_geopandas", reason="the 'dask' extra is not installed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
+        dashboard_address=":0", silence_logs=40,
+    )
+    with cluster, distributed.Client(cluster, timeout="60s") as client:
+        yield client

@@ -165,6 +165,26 @@ def test_locate_takes_one_point_as_two_numbers(straight_canal: Canal) -> None:
     assert where.banks().tolist() == ["右岸"]
 
 
+def test_part_keeps_segments_attributes_and_chainage(bent_canal: Canal) -> None:
+    calibrated = Canal(bent_canal.segments.drop(columns=["start_m", "end_m"]),
+                       crs=bent_canal.crs, calibration=[(0.0, 5000.0), (1500.0, 6600.0)])
+    part = calibrated.part(400.0, 1700.0)
+    assert part.length_m == pytest.approx(1300.0, abs=1e-9)
+    assert part.segments["segment_id"].tolist() == ["A", "B"]
+    # The same place has the same chainage on the part and on the whole canal (the
+    # calibration's 1.0667 m per metre between 0 and 1500, 1 beyond), by hand.
+    assert part.chainage_range == pytest.approx((5000 + 400 * 1600 / 1500, 6600 + 200))
+    x, y = X0 + 1250, Y0 + 300 + 20  # near segment B's first edge
+    whole, piece = calibrated.locate([x], [y]), part.locate([x], [y])
+    assert piece.chainage_m == pytest.approx(whole.chainage_m, abs=1e-9)
+    assert piece.distance_m == pytest.approx(whole.distance_m, abs=1e-9)
+    # Vertices between the cuts are kept exactly; the cut ends lie on the line.
+    inner = shapely.get_coordinates(part.line)[1:-1]
+    assert (inner == shapely.get_coordinates(bent_canal.line)[1:2]).all()
+    with pytest.raises(CanalError, match="empty stretch"):
+        calibrated.part(900.0, 900.0)
+
+
 # ------------------------------------------------------------- degenerate and hostile lines
 def test_a_zero_length_canal_is_one_canal_error() -> None:
     frame = line_frame([(0, 0), (0, 0)], [(5, 5), (5, 5)])

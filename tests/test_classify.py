@@ -151,9 +151,12 @@ def test_invalid_rows_are_kept_in_order_with_reasons(straight_canal: Canal) -> N
 
 
 def test_far_points_are_classified_and_flagged(straight_canal: Canal) -> None:
-    out = classify(_table([(0, 60_000)]), straight_canal, uniform_rules())
-    assert out["status"].iloc[0] == "ok" and out["zone_level"].iloc[0] == 9
+    out = classify(_table([(0, 60_000), (0, 100)]), straight_canal, uniform_rules())
+    assert out["status"].tolist() == ["far", "ok"] and out["zone_level"].iloc[0] == 9
     assert "60.0 km from the canal" in out["reason"].iloc[0]
+    summary = summarise(out)
+    assert summary["invalid"][["row", "status"]].values.tolist() == [[1, "far"]]
+    assert summary["zone"]["rows"].sum() == 1  # counts take the rows placed for sure
 
 
 def test_clashing_columns_are_kept_as_input(straight_canal: Canal) -> None:

@@ -64,7 +64,8 @@ def test_zones_writes_layers_and_prints_the_summary(tmp_path: Path) -> None:
         "width_m",
     ]
     assert zones.crs.to_epsg() == 4326
-    assert "一级保护区" in out and "渡槽" in out and "K95+000" in out
+    assert "一级保护区" in out and "渡槽" in out
+    assert "K100+500 – K124+019（研究区内" in out  # the clipped stretch, not the whole canal
 
 
 def test_zones_to_geojson_in_another_crs(tmp_path: Path) -> None:
@@ -190,7 +191,7 @@ def test_classify_sample_to_xlsx_with_summary(tmp_path: Path) -> None:
     )
     assert code == 0, err
     book = openpyxl.load_workbook(out_path)
-    assert book.sheetnames == ["分类结果", "按保护区统计", "按类型统计", "无效行"]
+    assert book.sheetnames == ["分类结果", "按保护区统计", "按类型统计", "无效行及待核实"]
     sheet = book["分类结果"]
     header = [c.value for c in sheet[1]]
     assert {"保护区", "桩号", "岸别", "乡镇(街道)", "状态", "说明"} <= set(header)
@@ -200,7 +201,8 @@ def test_classify_sample_to_xlsx_with_summary(tmp_path: Path) -> None:
     hyperlink = [c for c in names if str(c.value).startswith("=HYPERLINK")]
     assert hyperlink and all(c.data_type == "s" for c in hyperlink)
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
-    assert "4 invalid row(s)" in out and "畜禽养殖" in out
+    assert "7 row(s) to check" in out and "4 invalid 无效, 3 far 待核实" in out
+    assert "row 27: 无法解析坐标" in out and "畜禽养殖" in out  # rows as numbered in the file
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".gpkg", ".geojson", ".parquet"])

@@ -220,6 +220,34 @@ def test_find_runs_merges_then_filters() -> None:
     assert find_runs(np.zeros(3, bool), edges[:3], edges[1:4], min_length_m=0, merge_m=0) == []
 
 
+def test_find_runs_go_on_across_strips_without_belt() -> None:
+    edges = np.arange(11) * 10.0
+    flags = np.array([1, 1, 0, 0, 1, 1, 0, 1, 0, 0], dtype=bool)
+    none = np.array([0, 0, 1, 1, 0, 0, 0, 0, 0, 1], dtype=bool)  # a road; the last strip
+    # 0-20 and 40-60 are one run across the road; 60-70 is forest (not merged: 10 m >= 0);
+    # the run 70-80 does not take in the empty strip after it.
+    assert find_runs(flags, edges[:-1], edges[1:], min_length_m=0, merge_m=0,
+                     neutral=none) == [(0, 6), (7, 8)]
+    # Merging counts only judged strips as the distance between runs.
+    assert find_runs(flags, edges[:-1], edges[1:], min_length_m=0, merge_m=15,
+                     neutral=none) == [(0, 8)]
+    # Only strips without belt: no run at all.
+    assert find_runs(np.zeros(3, bool), edges[:3], edges[1:4], min_length_m=0, merge_m=0,
+                     neutral=np.ones(3, bool)) == []
+
+
+def test_a_road_across_an_unforested_stretch_is_inside_one_gap(straight_canal: Canal) -> None:
+    road = gpd.GeoDataFrame(geometry=[box(X0 + 1500, Y0 - 200, X0 + 1520, Y0 + 200)],
+                            crs=METRIC)
+    trees = forest(left(0, 1200), left(1800, 3000), right(0, 3000))
+    result = analyse_corridor(straight_canal, corridor_rules(), trees, exclude=road)
+    assert spans(result.gaps) == [("左岸", 1200.0, 1800.0)]
+    gap = result.gaps.iloc[0]
+    assert gap["excluded_m"] == pytest.approx(20.0)
+    assert gap["uncovered_m2"] == pytest.approx((600 - 20) * WIDTH)
+    assert gap.geometry.area == pytest.approx((600 - 20) * WIDTH)
+
+
 # ------------------------------------------------------------------ forest & stands
 def test_invalid_polygons_are_repaired_and_counted(straight_canal: Canal, caplog) -> None:
     bow_tie = Polygon([(X0 + 1000, Y0 + 20), (X0 + 2000, Y0 + 130), (X0 + 2000, Y0 + 20),

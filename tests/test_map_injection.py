@@ -585,7 +585,8 @@ def check_sources_on_page(opened: Any, sources: pd.DataFrame, searches: int = 4)
         cells = row["cells"]
         assert cells["名称"] == source["名称"]
         assert cells.get("类型") == cells.get("描述") == shown(text)
-        assert cells["风险源类型"] == source["source_type"] and cells["行政村"] == source["village"]
+        assert cells["风险源类型(归类)"] == source["source_type"]
+        assert cells["行政村"] == source["village"]
         assert row["tip"] == " · ".join([source["名称"], source["source_type"], source["zone"],
                                          source["stake"]])
         if k < searches:  # each search waits for the box's 200 ms delay

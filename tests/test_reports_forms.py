@@ -9,6 +9,7 @@ what openpyxl reads back from the written workbooks.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import unicodedata
 import zipfile
@@ -329,11 +330,13 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.M
     path = save_workbook(attachment4_workbook(ledger_problems()), tmp_path / "附件4.xlsx")
     before = path.read_bytes()
 
-    def broken(self: object, filename: object) -> None:
-        Path(filename).write_bytes(b"half")
-        raise OSError("disk full")
+    real_write = Path.write_bytes
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken)
+    def broken(self: Path, data: object) -> int:
+        real_write(self, b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", broken)
     # atomic_path turns the OS error into one line for the user
     with pytest.raises(OutputError, match="disk full"):
         save_workbook(attachment4_workbook(ledger_problems()), path)

@@ -53,4 +53,5 @@ def test_parse_stake_rejects(text: str) -> None:
 
 @given(st.floats(min_value=0, max_value=2e6, allow_nan=False))
 def test_round_trip(metres: float) -> None:
-    assert parse_stake(format_stake(metres, decimals=2)) == pytest.approx(metres, abs=0.005)
+    # Half a unit off at most; a tie such as 0.875 -> 0.88 is 0.005 plus float noise.
+    assert parse_stake(format_stake(metres, decimals=2)) == pytest.approx(metres, abs=0.005 + 1e-9)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box
@@ -202,6 +203,88 @@ def test_unknown_end_style_is_an_error(straight_canal: Canal) -> None:
         build_zones(straight_canal, uniform_rules(), ends="square")
 
 
+# ------------------------------------------------- sharp turns and short segments
+def _pairwise_overlap(zones: gpd.GeoDataFrame) -> float:
+    """Area where two pieces overlap, with plain shapely (metric CRS)."""
+    geoms = zones.geometry.to_numpy()
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = i < j
+    return float(shapely.area(shapely.intersection(geoms[i[keep]], geoms[j[keep]])).sum())
+
+
+def _turns(lengths: list[float], turns_deg: list[float]) -> list[list[tuple[float, float]]]:
+    """Segments of a path (relative coordinates), one per length, turning between them."""
+    heading, point, segments = 0.0, (0.0, 0.0), []
+    for k, length in enumerate(lengths):
+        end = (point[0] + length * np.cos(heading), point[1] + length * np.sin(heading))
+        segments.append([point, end])
+        point = end
+        if k < len(turns_deg):
+            heading += np.radians(turns_deg[k])
+    return segments
+
+
+AQUEDUCT_RULES = """
+[[rules]]
+match = { structure = "渡槽" }
+widths = { first = 50, second = 150 }
+edge_m = 25
+[[rules]]
+default = true
+widths = { first = 50, second = 950 }
+edge_m = 60
+"""
+
+
+@pytest.mark.parametrize("turn", [30.0, 45.0])
+def test_short_aqueduct_between_two_same_way_turns_does_not_overlap(turn: float) -> None:
+    # The issue's case: ~41,000 m² (30°) and ~230,000 m² (45°) of overlap before.
+    frame = line_frame(*_turns([3000, 400, 3000], [turn, turn]),
+                       structure=["明渠", "渡槽", "明渠"])
+    zones = build_zones(Canal.from_frame(frame), rules_from_text(AQUEDUCT_RULES))
+    assert _pairwise_overlap(zones) < 0.01
+    # One hole, by hand: inside the turns the points nearest to the aqueduct lie between
+    # the turns' bisectors (at 90° - turn/2 to it), which meet tan(90° - turn/2) * 200 m
+    # out; beyond its 225 m they are in no zone, and the open channels' 1,060 m zones
+    # close around them.
+    union = _union(zones)
+    slope = np.tan(np.radians(90 - turn / 2))
+    apex = 200 * slope
+    width = 400 - 2 * 225 / slope
+    assert [shapely.Polygon(r).area for r in union.interiors] == pytest.approx(
+        [width * (apex - 225) / 2], rel=1e-4)
+
+
+@pytest.mark.parametrize("turn", [160.0, 170.0])
+def test_sharp_junction_does_not_overlap(turn: float) -> None:
+    frame = line_frame(*_turns([2000, 2000], [turn]), structure=["渡槽", "明渠"])
+    zones = build_zones(Canal.from_frame(frame), rules_from_text(AQUEDUCT_RULES))
+    assert _pairwise_overlap(zones) < 0.01
+    # Every point within 1,060 m of the open channel and nearer to it is zoned; the
+    # aqueduct's zone ends at 225 m: checked on the union against plain buffers.
+    union = _union(zones)
+    canal = Canal.from_frame(frame)
+    wide = canal.segments.geometry.iloc[1].buffer(1060, quad_segs=256)
+    assert union.area <= wide.union(canal.line.buffer(225, quad_segs=256)).area + 10
+
+
+def test_dissolved_areas_are_measured_not_summed() -> None:
+    # A U whose arms are closer than twice the widths: the pieces meet at the middle line.
+    frame = line_frame(*_turns([2000, 600, 2000], [90, 90]), segment_id=["A", "B", "C"])
+    canal = Canal.from_frame(frame)
+    zones = build_zones(canal, uniform_rules(edge=20, first=50, second=300))
+    dissolved = dissolve_zones(zones)
+    plain = canal.line.buffer(370, quad_segs=256).area
+    assert dissolved["area_m2"].sum() == pytest.approx(plain, rel=1e-4)
+    # In degrees the areas are still taken in metres, from the dissolved shapes.
+    wgs = dissolve_zones(build_zones(canal, uniform_rules(edge=20, first=50, second=300),
+                                     crs="EPSG:4326"))
+    assert wgs["area_m2"].sum() == pytest.approx(plain, rel=1e-3)
+    # Zones from elsewhere that overlap are not counted twice.
+    doubled = gpd.GeoDataFrame(pd.concat([zones, zones], ignore_index=True), crs=zones.crs)
+    assert dissolve_zones(doubled)["area_m2"].sum() == pytest.approx(plain, rel=1e-4)
+
+
 @pytest.mark.parametrize(
     ("edge", "rules_text", "message"),
     [
@@ -224,3 +307,17 @@ def test_edge_plus_widths_beyond_100_km_is_a_rules_error(
     rules = rules_from_text(f'[[rules]]\nname = "all"\ndefault = true\n{rules_text}\n')
     with pytest.raises(RulesError, match=message):
         build_zones(canal, rules)
+
+
+def test_clipped_zones_still_tile() -> None:
+    canal = Canal.from_file(SAMPLE / "canal.geojson")
+    area = gpd.read_file(SAMPLE / "study_area.geojson")
+    zones = build_zones(canal, load_rules(SAMPLE / "zone_rules.example.toml"), clip=area,
+                        crs=canal.metric_crs)
+    assert _pairwise_overlap(zones) < 1e-6
+    union = shapely.union_all(zones.geometry.to_numpy())
+    assert all(len(p.interiors) == 0 for p in shapely.get_parts(union))
+    plain = shapely.intersection(shapely.union_all(build_zones(
+        canal, load_rules(SAMPLE / "zone_rules.example.toml"), crs=canal.metric_crs
+    ).geometry.to_numpy()), shapely.union_all(area.to_crs(canal.metric_crs).geometry.values))
+    assert zones["area_m2"].sum() == pytest.approx(plain.area, rel=1e-9)

@@ -276,6 +276,50 @@ class Canal:
         out["length_m"] = out["end_m"] - out["start_m"]
         return out.to_crs(self.crs if crs is None else crs)
 
+    def part(self, from_m: float, to_m: float) -> Canal:
+        """The stretch between two measures, as a canal of its own.
+
+        Segments keep their ids and attributes (the first and last are cut) and every
+        place keeps its chainage, so a stake on the stretch reads as on the whole canal.
+        Used to analyse a long canal window by window.
+
+        Parameters
+        ----------
+        from_m, to_m : float
+            Measures along this canal (m from its upstream start), ``from_m < to_m``.
+
+        Examples
+        --------
+        >>> stretch = canal.part(1200.0, 5000.0)
+        >>> round(stretch.length_m, 6), stretch.stake(stretch.chainage_range[0])
+        (3800.0, 'K96+200')
+        >>> stretch.segments["segment_id"].tolist() == canal.segments["segment_id"][
+        ...     (canal.segments["end_m"] > 1200) & (canal.segments["start_m"] < 5000)].tolist()
+        True
+        """
+        from_m, to_m = max(float(from_m), 0.0), min(float(to_m), self.length_m)
+        if not to_m > from_m:
+            raise CanalError(f"empty stretch {from_m:.1f}-{to_m:.1f} m of a canal of "
+                             f"{self.length_m:.1f} m")
+        starts = self.segments["start_m"].to_numpy()
+        ends = self.segments["end_m"].to_numpy()
+        # Pieces under a millimetre would be degenerate segments.
+        keep = np.flatnonzero((ends > from_m + 1e-3) & (starts < to_m - 1e-3))
+        geoms = [
+            _cut_line(self.segments.geometry.values[i], from_m - starts[i], to_m - starts[i])
+            for i in keep
+        ]
+        segments = self.segments.iloc[keep].drop(columns=["start_m", "end_m"])
+        segments = segments.set_geometry(gpd.GeoSeries(geoms, index=segments.index,
+                                                       crs=self.metric_crs))
+        inside = (self._cal_measure > from_m) & (self._cal_measure < to_m)
+        known = [(0.0, float(self.chainage_at([from_m])[0]))]
+        known += [(float(m - from_m), float(c)) for m, c in
+                  zip(self._cal_measure[inside], self._cal_chainage[inside], strict=True)]
+        known.append((to_m - from_m, float(self.chainage_at([to_m])[0])))
+        return Canal(segments.reset_index(drop=True), crs=self.crs, calibration=known,
+                     stake_prefix=self.stake_prefix)
+
     # ------------------------------------------------------------ chainage & stakes
     def _set_chainage(self, known: Sequence[tuple[float, float]]) -> None:
         """Set (measure, chainage) pairs; chainage must grow downstream."""
@@ -331,8 +375,13 @@ class Canal:
         """Nearest place on the centerline for points given in the metric CRS.
 
         Vectorised: a cell grid over an STRtree of the centerline's edges finds each
-        point's nearest edge exactly (:mod:`geo_guard._nearest`), then numpy projects the
-        point onto it.
+        point's nearest edge exactly (:mod:`geo_guard.canal.nearest`), then numpy projects
+        the point onto it. The bank is the side of the nearest point's tangent; outside a
+        turn (nearest point a vertex) the side of the turn's bisecting tangent, which is
+        the outside of the turn at any angle; beyond an end the side of the end tangent.
+        Only points on the centerline get no bank. The zones
+        (:func:`geo_guard.zones.build_zones`) are cut by the same rule, so a point's bank
+        and segment are those of the zone piece holding it.
 
         Parameters
         ----------
@@ -358,8 +407,7 @@ class Canal:
         y = np.atleast_1d(np.asarray(y, dtype=float)).ravel()
         tree = self._tree
         edge = chunked(lambda xs, ys: nearest_edges(self._vertices, tree, xs, ys), x, y)
-        distance, measure, side = self._project(x, y, edge)
-        segment = np.where(edge >= 0, self._edge_segment[np.maximum(edge, 0)], -1)
+        distance, measure, side, segment = self._project(x, y, edge)
         return CanalLocation(
             distance_m=distance,
             measure_m=measure,
@@ -371,8 +419,17 @@ class Canal:
 
     def _project(
         self, x: np.ndarray, y: np.ndarray, edge: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Project points onto given edges (``-1`` = none): distance, measure, side."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Project points onto given edges (``-1`` = none): distance, measure, side, segment.
+
+        The bank is the side of the nearest centerline point's tangent. Inside an edge
+        that is the edge's direction. At a vertex where the canal turns, the points whose
+        nearest point is the vertex fill the sector outside the turn; they take the side
+        of the turn's bisecting tangent (the outside), and at a junction of two segments
+        the segment whose edge is on their side of the sector's bisector. At the two
+        ends the side of the end tangent counts (a point straight ahead of an end is
+        left). Only points on the centerline get 0.
+        """
         valid = edge >= 0
         e = np.maximum(edge, 0)
         ax, ay = self._vertices[e, 0], self._vertices[e, 1]
@@ -383,13 +440,54 @@ class Canal:
         distance = np.hypot(px - t * dx, py - t * dy)
         measure = self._edge_start_m[e] + t * self._edge_len[e]
         cross = dx * py - dy * px
+        side = np.sign(np.nan_to_num(cross))
+        segment = self._edge_segment[e].copy()
+        # Points whose nearest point is a vertex: the vertex index and its two edges.
+        n_edges = len(self._edge_len)
+        vertex = np.where(t <= 0.0, e, np.where(t >= 1.0, e + 1, -1))
+        at_vertex = valid & (vertex >= 0) & (distance > 0)
+        if at_vertex.any():
+            k = np.flatnonzero(at_vertex)
+            j = vertex[k]
+            units = np.diff(self._vertices, axis=0) / self._edge_len[:, None]
+            u_in = units[np.clip(j - 1, 0, n_edges - 1)]
+            u_out = units[np.clip(j, 0, n_edges - 1)]
+            # At the two ends both tangents are the end edge's.
+            u_in[j == 0] = u_out[j == 0]
+            u_out[j == n_edges] = u_in[j == n_edges]
+            tangent = u_in + u_out
+            rel = np.column_stack([x[k], y[k]]) - self._vertices[j]
+            s = np.sign(tangent[:, 0] * rel[:, 1] - tangent[:, 1] * rel[:, 0])
+            turn = np.sign(u_in[:, 0] * u_out[:, 1] - u_in[:, 1] * u_out[:, 0])
+            # A turn back on itself has no bisecting tangent: its outside is the right
+            # bank, as the zones draw it.
+            s = np.where(s == 0, np.where(turn != 0, -turn, np.where(
+                (u_in * u_out).sum(axis=1) < 0, -1.0, 1.0)), s)
+            side[k] = s
+            inner = (j > 0) & (j < n_edges)
+            downstream = inner & ((rel * tangent).sum(axis=1) > 0)
+            segment[k[downstream]] = self._edge_segment[j[downstream]]
+            segment[k[inner & ~downstream]] = self._edge_segment[j[inner & ~downstream] - 1]
         distance[~valid] = np.nan
         measure[~valid] = np.nan
-        side = np.where(valid, np.sign(np.nan_to_num(cross)), 0).astype(np.int8)
-        return distance, measure, side
+        side = np.where(valid & (distance > 0), side, 0).astype(np.int8)
+        segment = np.where(valid, segment, -1)
+        return distance, measure, side, segment
 
 
 # ------------------------------------------------------------------------ helpers
+def _cut_line(line: LineString, from_m: float, to_m: float) -> LineString:
+    """The part of a line between two distances along it; vertices in between are kept
+    exactly, so a cut segment still meets its whole neighbour at the shared vertex."""
+    xy = shapely.get_coordinates(line)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    from_m, to_m = max(from_m, 0.0), min(to_m, float(along[-1]))
+    inner = (along > from_m) & (along < to_m)
+    ends = [np.array([np.interp(d, along, xy[:, 0]), np.interp(d, along, xy[:, 1])])
+            if 0.0 < d < along[-1] else xy[0 if d <= 0.0 else -1] for d in (from_m, to_m)]
+    return LineString(np.vstack([ends[0], xy[inner], ends[1]]))
+
+
 def _calibrated(
     values: Sequence[float] | np.ndarray, known_from: np.ndarray, known_to: np.ndarray
 ) -> np.ndarray:

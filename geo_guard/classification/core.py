@@ -1,9 +1,11 @@
 """Classify risk sources: zone, distance, chainage, stake and bank for every input row.
 
 Every input row comes out once, in input order, with its columns kept and these added:
-``zone``, ``zone_level``, ``distance_m`` (to the centerline), ``chainage_m``, ``stake``,
-``bank``, ``segment_id``, WGS84 ``lon``/``lat``, ``source_type`` (the seed's category),
-``status`` (``ok``/``invalid``) and ``reason``; ``township``/``village`` with an admin layer.
+``zone``, ``zone_level``, ``distance_m`` (to the centerline), ``edge_distance_m`` (to the
+management edge), ``zone_boundary_m`` (to the outer line of the zone it lies in),
+``chainage_m``, ``stake``, ``bank``, ``segment_id``, WGS84 ``lon``/``lat``, ``source_type``
+(the seed's category), ``status`` (``ok``; ``far``: more than 50 km from the canal, to be
+checked; ``invalid``) and ``reason``; ``township``/``village`` with an admin layer.
 An input column whose name clashes with one of these, or with the Chinese header a
 spreadsheet gives one of them (:data:`CHINESE_HEADERS`: 保护区, 状态, 桩号, 岸别 …), is
 kept as ``<name>_input``, so the added column keeps its name in every output.
@@ -33,7 +35,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -47,17 +49,19 @@ from geo_guard._parallel import chunked
 from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
-from geo_guard.crs import with_input_crs
-from geo_guard.io import ROW_NOTES
+from geo_guard.classification.edges import BoundaryTable, polygon_distances
+from geo_guard.classification.hints import gcj02_hint
+from geo_guard.crs import from_wgs84_xy, parse_crs, to_wgs84_xy, with_input_crs
+from geo_guard.io import LAYOUT, ROW_NOTES, as_layout
 from geo_guard.io.arrow_text import CodedText, pandas_text
 from geo_guard.io.coords import REASON_OUT_OF_RANGE, coordinates_from_table
 from geo_guard.settings import BANK_LEFT, BANK_RIGHT, FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_NAMES
-from geo_guard.vocabulary.columns import find_column
+from geo_guard.vocabulary.columns import TYPE_HEADERS, find_column
 from geo_guard.vocabulary.headers import HEADERS
 from geo_guard.vocabulary.source_types import normalise_source_types
 from geo_guard.vocabulary.zone_levels import zone_levels
 from geo_guard.zones.admin import ADMIN_COLUMNS, admin_join
-from geo_guard.zones.build import build_zones
+from geo_guard.zones.build import build_zones, segment_widths
 from geo_guard.zones.rules import ZoneRules
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,8 @@ ADDED_COLUMNS = (
     "zone",
     "zone_level",
     "distance_m",
+    "edge_distance_m",
+    "zone_boundary_m",
     "chainage_m",
     "stake",
     "bank",
@@ -83,12 +89,15 @@ OUTPUT_COLUMNS = (*ADDED_COLUMNS, *(f"inside_L{level}" for level in range(4)), *
 #: Their Chinese headers in spreadsheets (from the one vocabulary, ``vocabulary.headers``).
 CHINESE_HEADERS = {column: HEADERS[column] for column in OUTPUT_COLUMNS}
 
-#: Headers that hold the risk-source type, best first.
-TYPE_HEADERS = ("source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type")
 
 BOTH_BANKS = "两岸"
 # Rounding slack when comparing a point's distance with the zones' reach (m).
 _REACH_SLACK_M = 1e-6
+#: ``status`` of a row placed more than :data:`~geo_guard.settings.FAR_FROM_CANAL_M` from
+#: the canal: classified, but listed to be checked (a typing slip, a point in another CRS).
+STATUS_FAR = "far"
+#: ``attrs`` key of classify's result: notes on the whole table (the GCJ-02 hint).
+NOTES = "notes"
 REASON_EMPTY_GEOMETRY = "几何为空 / empty geometry"
 REASON_REPAIRED = "几何无效，已修复 / invalid geometry repaired"
 REASON_LAT_FIRST = (
@@ -109,6 +118,9 @@ class ZoneIndex:
     levels: np.ndarray
     geometries: np.ndarray
     crs: pyproj.CRS
+    #: Widths per segment and bank when the zones come from rules (distances to the edge
+    #: and the zone's outer line are then read off them); ``None`` for given polygons.
+    boundaries: BoundaryTable | None = None
 
     @classmethod
     def from_zones(cls, zones: gpd.GeoDataFrame, crs: Any) -> ZoneIndex:
@@ -206,11 +218,15 @@ def zone_index(
     >>> zone_index(canal, rules).levels.tolist()
     [0, 1, 2, 3]
     """
-    if zones is None:
-        if rules is None:
-            raise InputFileError("no zones: give a rules file (--rules) or a zones file (--zones)")
-        zones = build_zones(canal, rules, crs=canal.metric_crs, ends=ends)
-    return ZoneIndex.from_zones(zones, canal.metric_crs)
+    if zones is not None:
+        return ZoneIndex.from_zones(zones, canal.metric_crs)
+    if rules is None:
+        raise InputFileError("no zones: give a rules file (--rules) or a zones file (--zones)")
+    index = ZoneIndex.from_zones(
+        build_zones(canal, rules, crs=canal.metric_crs, ends=ends), canal.metric_crs
+    )
+    table = BoundaryTable.from_widths(segment_widths(canal, rules), len(canal.segments))
+    return replace(index, boundaries=table)
 
 
 def classify(
@@ -232,7 +248,9 @@ def classify(
     ----------
     sources : DataFrame or GeoDataFrame
         A table with coordinate columns (经度/纬度, lon/lat, x/y …), or features of any
-        geometry type. Not modified.
+        geometry type. Not modified. A dask (or dask-geopandas) frame is classified
+        partition by partition on the dask engine and a lazy dask-geopandas frame comes
+        back (:func:`geo_guard.classification.dask.classify_dask`).
     canal : Canal
     rules : ZoneRules, optional
         Builds the zones when ``zones`` is not given.
@@ -263,12 +281,19 @@ def classify(
     >>> classify(table, canal, rules)[["stake", "bank", "source_type"]].values.tolist()
     [['K103+859', '左岸', '旅游餐饮']]
     """
+    if is_dask_frame(sources):
+        # A partitioned frame: the dask engine runs this function on every partition.
+        from geo_guard.classification.dask import classify_dask
+
+        return classify_dask(sources, canal, rules, zones=zones, crs=crs, lon_col=lon_col,
+                             lat_col=lat_col, type_col=type_col, admin=admin, ends=ends)
     index = zones if isinstance(zones, ZoneIndex) else zone_index(canal, rules, zones, ends=ends)
     if isinstance(sources, gpd.GeoDataFrame):
         frame, placed = _place_features(sources, canal, index, crs)
     else:
         frame, placed = _place_table(sources, canal, index, crs, lon_col, lat_col)
     _add_row_notes(placed["reason"], sources)
+    hint = _crs_hint(canal, placed, crs, frame)
     renamed = _clash_names(frame)
     out = _rename_clashes(frame, renamed)
     added = {c: v for c, v in placed.items() if c not in ("_x", "_y")}
@@ -278,7 +303,7 @@ def classify(
     # All at once, text built from its few distinct values: column by column, pandas
     # would convert a million Python strings per column (Arrow text in pandas 3).
     new = pd.DataFrame({c: _pandas_column(v) for c, v in added.items()}, index=out.index)
-    crs = out.crs
+    crs_out = out.crs
     out = pd.concat([pd.DataFrame(out.drop(columns=[c for c in added if c in out.columns])),
                      new], axis=1)
     ordered = (
@@ -290,7 +315,13 @@ def classify(
     extra = [c for c in out.columns if c.startswith("inside_L")]
     admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
     columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
-    return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=crs)
+    result = gpd.GeoDataFrame(out[columns], geometry="geometry", crs=crs_out)
+    result.attrs.clear()
+    layout = as_layout(sources.attrs.get(LAYOUT))
+    if layout is not None and len(layout.rows) == len(result):
+        result.attrs[LAYOUT] = layout  # row numbers of the file, for the lists of rows
+    result.attrs[NOTES] = [hint] if hint else []
+    return result
 
 
 def _pandas_column(values: Any) -> Any:
@@ -301,17 +332,54 @@ def _pandas_column(values: Any) -> Any:
     return values
 
 
-def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Row counts per zone level, per source type and of invalid rows.
+def _crs_hint(canal: Canal, placed: dict[str, Any], crs: Any, frame: gpd.GeoDataFrame) -> str:
+    """The GCJ-02 hint when the points were taken as plain lon/lat (no offset given)."""
+    parsed = parse_crs(crs)
+    if parsed is not None and (parsed.offset or not parsed.crs.is_geographic):
+        return ""
+    if parsed is None and frame.crs is not None and not frame.crs.is_geographic:
+        return ""  # projected coordinates are no web-map picks
+    usable = placed["status"] == "ok"
+    lon = np.where(usable, placed["lon"], np.nan)
+    lat = np.where(usable, placed["lat"], np.nan)
+    hint = gcj02_hint(canal, lon, lat)
+    if hint:
+        logger.warning("%s", hint)
+    return hint or ""
+
+
+def is_dask_frame(frame: object) -> bool:
+    """A dask or dask-geopandas frame, recognised without importing dask.
 
     Examples
     --------
-    >>> out = classify(pd.DataFrame({"lon": [112.3], "lat": [33.0]}), canal, rules)
+    >>> is_dask_frame(pd.DataFrame())
+    False
+    """
+    module = type(frame).__module__.split(".")[0]
+    return module in ("dask", "dask_geopandas", "dask_expr") and hasattr(frame, "npartitions")
+
+
+def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Row counts per zone level and per source type, and the rows to look at again.
+
+    Counts take the rows with status ``ok``. ``invalid`` lists every other row (``invalid``
+    and ``far``), indexed by its position in ``result``, with ``row``: its row number in
+    the file it was read from (as Excel/WPS or a text editor shows it) when
+    :func:`~geo_guard.io.read_table` read it, else its 1-based position; ``sheet`` too
+    when every sheet of a workbook was read; then ``status`` and ``reason``.
+
+    Examples
+    --------
+    >>> out = classify(pd.DataFrame({"lon": [112.3, 0], "lat": [33.0, 0]}), canal, rules)
     >>> summarise(out)["zone"].columns.tolist()
     ['zone_level', 'zone', 'rows']
+    >>> summarise(out)["invalid"].to_dict("records")[0]["row"]
+    2
     """
+    is_ok = (result["status"] == "ok").to_numpy(dtype=bool)  # compared in Arrow memory
     counted = [c for c in ("zone_level", "zone", "source_type") if c in result.columns]
-    ok = result.loc[result["status"] == "ok", counted]  # not every column: a million rows
+    ok = result.loc[is_ok, counted]  # not every column: a million rows
     by_zone = ok.groupby(["zone_level", "zone"], sort=True).size().rename("rows").reset_index()
     by_type = (
         ok.groupby("source_type")
@@ -323,9 +391,31 @@ def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
     # crosstab's result, counted by groupby (a fifth of the time on a million rows).
     cross = (ok.groupby(["source_type", "zone"], sort=True).size().unstack("zone", fill_value=0)
              if len(ok) else pd.DataFrame())
-    bad = (result["status"] != "ok").to_numpy(dtype=bool)  # compared in Arrow, no str objects
-    invalid = result.loc[bad, ["reason"]].assign(row=np.flatnonzero(bad) + 1)[["row", "reason"]]
+    positions = np.flatnonzero(~is_ok)
+    rows = row_numbers(result)
+    status = result["status"].iloc[positions].to_numpy(dtype=object)
+    invalid = pd.DataFrame({"row": rows[positions], "status": status,
+                            "reason": result["reason"].to_numpy(dtype=object)[positions]},
+                           index=positions)
+    layout = as_layout(result.attrs.get(LAYOUT))
+    if layout is not None and layout.sheet_column in result.columns:
+        sheets = result[layout.sheet_column].to_numpy(dtype=object)[positions]
+        invalid.insert(0, "sheet", sheets)
     return {"zone": by_zone, "source_type": by_type, "type_by_zone": cross, "invalid": invalid}
+
+
+def row_numbers(result: pd.DataFrame) -> np.ndarray:
+    """Each row's number in the file it was read from, else its 1-based position.
+
+    Examples
+    --------
+    >>> row_numbers(pd.DataFrame({"a": [1, 2]})).tolist()
+    [1, 2]
+    """
+    layout = as_layout(result.attrs.get(LAYOUT))
+    if layout is not None and len(layout.rows) == len(result):
+        return np.asarray(layout.rows, dtype=np.int64)
+    return np.arange(1, len(result) + 1, dtype=np.int64)
 
 
 # ------------------------------------------------------------------ placing rows
@@ -338,8 +428,9 @@ def _place_table(
     lat_col: str | None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     coords = coordinates_from_table(table, lon_col=lon_col, lat_col=lat_col, crs=crs)
-    to_metric = pyproj.Transformer.from_crs(4326, canal.metric_crs, always_xy=True)
-    x, y = to_metric.transform(coords.lon, coords.lat)
+    # The cached transformer: building one costs a PROJ database look-up per call (a
+    # tenth of a second, paid again by every partition of the dask engine).
+    x, y = from_wgs84_xy(coords.lon, coords.lat, canal.metric_crs)
     ok = coords.ok
     x, y = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
     placed = _place_points(canal, index, x, y)
@@ -393,9 +484,7 @@ def _place_features(
     shapes = np.flatnonzero(~missing & ~is_point)
     if len(shapes):
         _place_shapes(canal, index, geoms[shapes], shapes, placed)
-    lon, lat = pyproj.Transformer.from_crs(canal.metric_crs, 4326, always_xy=True).transform(
-        xy[:, 0], xy[:, 1]
-    )
+    lon, lat = to_wgs84_xy(xy[:, 0], xy[:, 1], canal.metric_crs)
     placed.update(lon=lon, lat=lat, status=status, reason=reason)
     _flag_far(placed)
     return frame, placed
@@ -450,12 +539,15 @@ def _place_points(canal: Canal, index: ZoneIndex, x: np.ndarray, y: np.ndarray) 
     level = np.full(len(x), OUTSIDE_LEVEL, dtype=np.int64)
     level[near] = index.level_of_points(x[near], y[near])
     segment_ids = np.append(canal.segments["segment_id"].to_numpy(dtype=object), "")
+    edge, zone = _boundary_distances(index, loc, loc.distance_m, level, x, y)
     # Text columns as numbers into their few values (CodedText): no string per point.
     bank = np.select([loc.side > 0, loc.side < 0], [0, 1], 2)
     return {
         "zone": _zone_names(level, valid),
         "zone_level": pd.arrays.IntegerArray(level, ~valid),
         "distance_m": loc.distance_m,
+        "edge_distance_m": edge,
+        "zone_boundary_m": zone,
         "chainage_m": loc.chainage_m,
         "stake": _stakes(canal, loc.chainage_m),
         "bank": CodedText([BANK_LEFT, BANK_RIGHT, ""], bank),
@@ -480,7 +572,13 @@ def _place_shapes(
     # The place on the canal is where the feature comes nearest to the centerline.
     nearest = shapely.get_coordinates(shapely.shortest_line(geoms, canal.line)).reshape(-1, 2, 2)
     loc = canal.locate(nearest[:, 0, 0], nearest[:, 0, 1])
-    placed["distance_m"][rows] = shapely.distance(geoms, canal.line)
+    distance = shapely.distance(geoms, canal.line)
+    placed["distance_m"][rows] = distance
+    # Measured from where the feature comes nearest (its nearest point on the canal side).
+    edge, zone = _boundary_distances(index, loc, distance, level, nearest[:, 0, 0],
+                                     nearest[:, 0, 1])
+    placed["edge_distance_m"][rows] = edge
+    placed["zone_boundary_m"][rows] = zone
     placed["chainage_m"][rows] = loc.chainage_m
     placed["stake"][rows] = np.asarray(_stakes(canal, loc.chainage_m))
     bank = loc.banks()
@@ -489,6 +587,16 @@ def _place_shapes(
     placed["segment_id"][rows] = canal.segments["segment_id"].to_numpy(dtype=object)[
         loc.segment_index
     ]
+
+
+def _boundary_distances(
+    index: ZoneIndex, loc: Any, distance: np.ndarray, level: np.ndarray, x: np.ndarray,
+    y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance to the management edge and to the zone's outer line (see ``edges``)."""
+    if index.boundaries is not None:
+        return index.boundaries.distances(loc.segment_index, loc.side, distance, level)
+    return polygon_distances(index.levels, index.geometries, x, y, level)
 
 
 def _zone_names(level: np.ndarray, valid: np.ndarray) -> CodedText:
@@ -512,6 +620,7 @@ def _stakes(canal: Canal, chainage: np.ndarray) -> CodedText:
 
 def _flag_far(placed: dict[str, Any]) -> None:
     far = np.nan_to_num(placed["distance_m"], nan=0.0) > FAR_FROM_CANAL_M
+    placed["status"][far & (placed["status"] == "ok")] = STATUS_FAR
     for i in np.flatnonzero(far):
         km = placed["distance_m"][i] / 1000
         note = (

@@ -17,10 +17,12 @@ from __future__ import annotations
 import click
 
 from geo_guard import __version__
+from geo_guard.cli.audit import audit
 from geo_guard.cli.classify import classify
 from geo_guard.cli.common import GeoGuardGroup, console, setup_logging
 from geo_guard.cli.convert import convert
 from geo_guard.cli.corridor import corridor
+from geo_guard.cli.ledger import ledger
 from geo_guard.cli.map import map_command
 from geo_guard.cli.report import report_command
 from geo_guard.cli.zones import zones
@@ -45,6 +47,9 @@ def main(verbose: int, quiet: bool) -> None:
       corridor   find gaps (断档) and weak stands of the ecological corridor (生态廊道)
       map        write an interactive HTML map (交互地图) for analysts and inspectors
       convert    convert coordinate lists between WGS84, CGCS2000, GCJ-02, BD-09 (坐标转换)
+      ledger     problem register (问题整改台账): import, assign, progress, close, status
+      audit      check markers (界标, 警示牌), fences and crossing roads and pipelines
+                 against the zones (标志及隔离防护设施)
       report     the Thursday report (周报: 附件2–4, docx, html) from the ledger (台账),
                  and the blank forms 附件1–4
     Run `geo-guard COMMAND --help` for a command's options and an example.
@@ -54,5 +59,5 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 # One module per command; each is a plain click command registered here.
-for command in (zones, classify, corridor, map_command, convert, report_command):
+for command in (zones, classify, corridor, map_command, convert, ledger, report_command, audit):
     main.add_command(command)

@@ -2,4 +2,6 @@
 
 from geo_guard.cli import main
 
-main()
+# Guarded: the dask engine starts worker processes that import the main module again.
+if __name__ == "__main__":
+    main()

@@ -164,16 +164,40 @@ def setup_logging(verbose: int, quiet: bool) -> None:
     logging.getLogger("pyogrio").setLevel(max(level, logging.WARNING))
 
 
+class AliasedOption(click.Option):
+    """An option whose later flags are old spellings: still accepted, not shown in --help.
+
+    One name per meaning across commands (``--canal-crs``, ``--sources-crs`` …) while
+    scripts written with the old spelling (``--crs``) keep working.
+    """
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        opts = self.opts
+        self.opts = opts[:1]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = opts
+
+
 def canal_options(
-    func: Callable[..., Any] | None = None, *, crs_flags: tuple[str, ...] = ("--crs",)
+    func: Callable[..., Any] | None = None,
+    *,
+    crs_alias: bool = True,
+    rules_required: bool = True,
+    io_alias: bool = True,
 ) -> Any:
     """Options shared by every command that reads the canal.
 
-    ``crs_flags`` names the canal's CRS option: ``--crs`` by default; commands whose
-    ``--crs`` is about another input (``classify``) use ``--canal-crs``.
+    The canal's CRS is ``--canal-crs`` everywhere; ``--crs`` is kept as its old spelling
+    (``crs_alias``) except where ``--crs`` meant another input's CRS (``classify``).
+    ``rules_required=False`` for commands that can take zone polygons instead. The vector
+    I/O engine is ``--io-engine``; ``--engine`` is kept as its old spelling (``io_alias``)
+    except where ``--engine`` picks the compute engine (``classify``).
     """
     if func is None:
-        return lambda f: canal_options(f, crs_flags=crs_flags)
+        return lambda f: canal_options(f, crs_alias=crs_alias, rules_required=rules_required,
+                                       io_alias=io_alias)
     options = [
         click.option(
             "--canal",
@@ -185,15 +209,19 @@ def canal_options(
         click.option(
             "--rules",
             "rules_path",
-            required=True,
+            required=rules_required,
+            default=None,
             type=click.Path(path_type=Path),
             help="Zone-width rules (分区规则), TOML; see data/boundaries/zone_rules.example.toml.",
         ),
         click.option(
-            *crs_flags,
+            "--canal-crs",
+            *(("--crs",) if crs_alias else ()),
             "crs",
+            cls=AliasedOption,
             default=None,
-            help=f"CRS of the canal file when it has none or it is wrong: {CRS_HELP}.",
+            help=f"CRS of the canal file (总干渠坐标系) when it has none or it is wrong: "
+            f"{CRS_HELP}." + (" Old spelling: --crs." if crs_alias else ""),
         ),
         click.option(
             "--metric-crs",
@@ -232,11 +260,15 @@ def canal_options(
             help="Text before K in stakes (桩号前缀), e.g. Z for ZK12+345.",
         ),
         click.option(
-            "--engine",
+            "--io-engine",
+            *(("--engine",) if io_alias else ()),
+            "engine",
+            cls=AliasedOption,
             type=click.Choice(ENGINES),
             default="pyogrio",
             show_default=True,
-            help="Vector I/O engine (fiona needs the optional extra).",
+            help="Vector I/O engine (fiona needs the optional extra)."
+            + (" Old spelling: --engine." if io_alias else ""),
         ),
     ]
     for option in reversed(options):
@@ -304,3 +336,61 @@ def gpkg_has_layer(path: Path | None, layer: str) -> bool:
         return layer in {str(name) for name in pyogrio.list_layers(path)[:, 0]}
     except pyogrio.errors.DataSourceError:  # not a GeoPackage: reading it says why
         return False
+
+
+def layer_options(name: str, what: str, *, where: bool = True, names: bool = False) -> Any:
+    """``--NAME-crs`` and ``--NAME-where`` (and ``--admin-name-col``) for an input layer.
+
+    Stored on the context (see :func:`read_layer`), so commands need not list them.
+    """
+    options = [
+        click.option(
+            f"--{name}-crs", default=None, expose_value=False, callback=remember_option,
+            help=f"CRS of the {what} file when it has none or it is wrong, e.g. gcj02 for "
+            f"AMap/DataV files (converted to WGS84): {CRS_HELP}.",
+        ),
+    ]
+    if where:
+        options.append(click.option(
+            f"--{name}-where", default=None, expose_value=False, callback=remember_option,
+            help=f"Use only the {what} features where this holds (按属性筛选), e.g. "
+            "\"adcode = 411303\", \"name = '卧龙区'\", \"name in (甲镇, 乙镇)\".",
+        ))
+    if names:
+        options.append(click.option(
+            f"--{name}-name-col", default=None, expose_value=False, callback=remember_option,
+            help="Column holding the area names when it is not 乡镇/行政村/township/village "
+            "(e.g. name in DataV files); taken as townships (乡镇), or as villages when the "
+            "file also has a township column.",
+        ))
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def read_layer(path: Path | None, name: str, engine: str) -> Any:
+    """Read the ``--NAME`` layer as its ``--NAME-crs``/``--NAME-where`` options say.
+
+    A layer given a CRS is converted (GCJ-02/BD-09 to WGS84); ``--admin-name-col`` puts
+    the admin names under township/village.
+    """
+    if path is None:
+        return None
+    from geo_guard.crs import with_input_crs
+    from geo_guard.io.where import select_features
+
+    meta = click.get_current_context().meta
+    frame = read_vector(path, engine=engine)
+    crs = meta.get(f"{name}_crs")
+    if crs is not None:
+        frame = with_input_crs(frame, crs, path.name)
+    frame = select_features(frame, meta.get(f"{name}_where"), f"--{name}-where")
+    if name == "admin":
+        from geo_guard.zones.admin import admin_areas
+
+        frame = admin_areas(frame, meta.get("admin_name_col"))
+    return frame

@@ -15,8 +15,10 @@ from geo_guard.cli.common import (
     canal_inputs,
     canal_options,
     console,
+    layer_options,
     load_canal,
     plain,
+    read_layer,
     refuse_overwriting_inputs,
 )
 from geo_guard.io.vector import read_vector
@@ -29,12 +31,14 @@ from geo_guard.zones.rules import load_rules
               help="Forest polygons (林地/林带小班), any vector format; optional attributes "
               "保存率/survival, 郁闭度/canopy, 树种/species, 栽植年份/planting_year.")
 @click.option("--forest-crs", default=None,
-              help=f"CRS of the forest file when it has none or it is wrong: {CRS_HELP}.")
+              help=f"CRS of the forest file (林地坐标系) when it has none or it is wrong: "
+              f"{CRS_HELP}.")
 @click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), default=None,
               help="Polygons taken out of the belt (roads, water, buildings 道路/水域/建筑).")
 @click.option("--admin", "admin_path", type=click.Path(path_type=Path), default=None,
               help="Township/village polygons (乡镇/行政村) for the lists and a per-township "
               "summary.")
+@layer_options("admin", "township/village", names=True)
 @click.option("--step-m", type=float, default=10.0, show_default=True,
               help="Station spacing along the canal (m): one belt cross-section strip each.")
 @click.option("--min-coverage", type=float, default=0.5, show_default=True,
@@ -47,6 +51,16 @@ from geo_guard.zones.rules import load_rules
               help="Stands with survival rate (保存率) below this go on the 提质改造 list.")
 @click.option("--min-canopy", type=float, default=0.40, show_default=True,
               help="Stands with canopy closure (郁闭度) below this go on the 提质改造 list.")
+@click.option("--window-km", type=float, default=None,
+              help="Analyse the canal in windows of about this many km of chainage (分段计算), "
+              "merged into the result of one run (a gap across a window edge stays one gap); "
+              "for a long canal such as the whole route. With --scheduler or --workers the "
+              "windows run on a dask cluster [default with those: 100].")
+@click.option("--scheduler", default=None,
+              help="Run the windows on this running dask scheduler (tcp://HOST:8786 or a "
+              "scheduler file .json).")
+@click.option("--workers", type=int, default=None,
+              help="Run the windows on a local dask cluster of this many worker processes.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Output .gpkg (layers belt, gaps, weak_stands, per_km, stations); the "
               "workbook (.xlsx, Chinese headers) is written beside it.")
@@ -54,7 +68,8 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
              reverse: bool, chainage_start: float | None, engine: str, forest_path: Path,
              forest_crs: str | None, exclude_path: Path | None, admin_path: Path | None,
              step_m: float, min_coverage: float, min_gap_m: float, merge_m: float,
-             min_survival: float, min_canopy: float, output: Path) -> None:
+             min_survival: float, min_canopy: float, window_km: float | None,
+             scheduler: str | None, workers: int | None, output: Path) -> None:
     """Ecological corridor (生态廊道): coverage, gaps (断档) and weak stands.
 
     The belt on each bank runs from the management edge outward, as wide as the rules'
@@ -84,11 +99,23 @@ def corridor(canal_path: Path, rules_path: Path, crs: str | None, metric_crs: st
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
     forest = read_vector(forest_path, engine=engine)
     exclude = read_vector(exclude_path, engine=engine) if exclude_path else None
-    admin = read_vector(admin_path, engine=engine) if admin_path else None
-    result = analyse_corridor(
-        canal, rules, forest, exclude=exclude, admin=admin, forest_crs=forest_crs,
-        step_m=step_m, min_coverage=min_coverage, min_gap_m=min_gap_m, merge_m=merge_m,
-        min_survival=min_survival, min_canopy=min_canopy)
+    admin = read_layer(admin_path, "admin", engine)
+    options = {"exclude": exclude, "admin": admin, "forest_crs": forest_crs, "step_m": step_m,
+               "min_coverage": min_coverage, "min_gap_m": min_gap_m, "merge_m": merge_m,
+               "min_survival": min_survival, "min_canopy": min_canopy}
+    if scheduler is not None or workers is not None:
+        from geo_guard.classification.dask import dask_client
+        from geo_guard.corridor.windows import analyse_corridor_windows
+
+        with dask_client(scheduler, workers=workers) as client:
+            result = analyse_corridor_windows(canal, rules, forest, window_km=window_km or 100,
+                                              client=client, **options)
+    elif window_km is not None:
+        from geo_guard.corridor.windows import analyse_corridor_windows
+
+        result = analyse_corridor_windows(canal, rules, forest, window_km=window_km, **options)
+    else:
+        result = analyse_corridor(canal, rules, forest, **options)
     sources = {"中心线": str(canal_path), "规则": str(rules_path), "林地": str(forest_path)}
     sources.update({k: str(v) for k, v in (("排除", exclude_path), ("行政区", admin_path)) if v})
     gpkg, workbook = write_corridor(result, output, engine=engine, sources=sources)

@@ -17,12 +17,14 @@ from geo_guard.cli.common import (
     canal_inputs,
     canal_options,
     console,
+    layer_options,
     load_canal,
     plain,
+    read_layer,
     refuse_overwriting_inputs,
 )
 from geo_guard.io.kml import write_kml
-from geo_guard.io.vector import read_vector, write_vector, write_vector_layers
+from geo_guard.io.vector import write_vector, write_vector_layers
 from geo_guard.settings import ZONE_NAMES
 from geo_guard.zones.build import build_zones, dissolve_zones
 from geo_guard.zones.rules import load_rules
@@ -37,8 +39,10 @@ ZONE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".kml", ".kmz")
     "clip_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Study area (研究区) polygons: zones are cut to it.",
+    help="Study area (研究区) polygons: zones are cut to it, and the summary describes the "
+    "canal inside it.",
 )
+@layer_options("clip", "study area")
 @click.option(
     "--to-crs", default=None, help=f"CRS of the output (default: the canal's): {CRS_HELP}."
 )
@@ -89,7 +93,7 @@ def zones(
     )
     rules = load_rules(rules_path)
     canal = load_canal(canal_path, crs, metric_crs, reverse, chainage_start, engine)
-    clip = read_vector(clip_path, engine=engine) if clip_path else None
+    clip = read_layer(clip_path, "clip", engine)
     out_crs = _output_crs(to_crs) or canal.crs
     pieces = build_zones(canal, rules, clip=clip, crs=out_crs, ends=ends)
     dissolved = dissolve_zones(pieces)
@@ -106,7 +110,7 @@ def zones(
     else:  # .kml / .kmz, checked before the work
         write_kml({"保护区": pieces, "总干渠中心线": centerline}, output,
                   title="南水北调中线总干渠 饮用水水源保护区")
-    _print_zone_summary(pieces, canal)
+    _print_zone_summary(pieces, canal, clip)
     if rules.note:
         console.print(Text(rules.note, style="dim"))
     console.print(plain("zones written to ", (str(output), "bold")))
@@ -126,8 +130,12 @@ def _output_crs(value: str | None) -> Any:
     return None if parsed is None else parsed.crs
 
 
-def _print_zone_summary(pieces: Any, canal: Canal) -> None:
-    table = Table(title="保护区面积 Zone areas (km²)")
+def _print_zone_summary(pieces: Any, canal: Canal, clip: Any = None) -> None:
+    from geo_guard.canal.clip import canal_within
+
+    inside = canal_within(canal, clip) if clip is not None else None
+    where = "（研究区内 within the study area）" if inside is not None else ""
+    table = Table(title=f"保护区面积 Zone areas (km²){where}")
     table.add_column("级别 level", justify="right")
     table.add_column("分区 zone")
     for bank in ("左岸", "右岸"):
@@ -144,20 +152,26 @@ def _print_zone_summary(pieces: Any, canal: Canal) -> None:
         add_row(table, level, ZONE_NAMES[int(level)], *(f"{v:.3f}" for v in values),
                 f"{sum(values):.3f}")
     console.print(table)
-    lengths = canal.segments.assign(length=canal.segments["end_m"] - canal.segments["start_m"])
+    if inside is None:
+        lengths = canal.segments.assign(length=canal.segments["end_m"] - canal.segments["start_m"])
+        stretches = [canal.chainage_range]
+    else:
+        lengths, stretches = inside.segments, inside.stretches
     by_type = lengths.groupby("structure", sort=False)["length"].agg(["count", "sum"])
-    table = Table(title="渠段长度 Length per structure type")
+    table = Table(title=f"渠段长度 Length per structure type{where}")
     table.add_column("建筑物 structure")
     table.add_column("段数 segments", justify="right")
     table.add_column("长度 length (km)", justify="right")
     for structure, row in by_type.iterrows():
         add_row(table, structure, int(row["count"]), f"{row['sum'] / 1000:.3f}")
-    add_row(table, "合计 total", len(lengths), f"{canal.length_m / 1000:.3f}")
+    add_row(table, "合计 total", len(lengths), f"{lengths['length'].sum() / 1000:.3f}")
     console.print(table)
-    start, end = canal.chainage_range
+    if not stretches:
+        console.print(plain(("note:", "yellow"), " the canal does not cross the study area "
+                            "(研究区内无总干渠); check --clip and --clip-crs"))
+    span = "; ".join(f"{canal.stake(a)} – {canal.stake(b)}" for a, b in stretches)
     console.print(plain(
-        f"桩号 chainage {canal.stake(start)} – {canal.stake(end)}; "
-        f"metric CRS EPSG:{canal.metric_crs.to_epsg()}"
+        f"桩号 chainage {span}{where}; metric CRS EPSG:{canal.metric_crs.to_epsg()}"
     ))
     for issue in canal.issues:
         console.print(plain(("note:", "yellow"), f" {issue}"))

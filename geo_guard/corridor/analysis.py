@@ -2,19 +2,22 @@
 
 The belt of a segment and bank is the band from the management edge (``outer_0`` of
 :func:`geo_guard.zones.segment_widths`) outward by the rule's ``corridor_m`` (100 m a side
-by default, 200 m where a rule says so), inside the segment's territory
-(:func:`geo_guard.zones.bank_territories`), with flat ends at the canal's two ends and an
-optional exclusion layer (roads, water, buildings) removed.
+by default, 200 m where a rule says so), among the points whose nearest centerline point
+is on that segment and bank (as for the zones), with flat ends at the canal's two ends
+and an optional exclusion layer (roads, water, buildings) removed.
 
 Coverage is measured on cross-section *strips*: the belt is cut at stations every
 ``step_m`` of chainage (and at every kilometre and segment junction); a strip holds the
 belt whose nearest centerline point lies between two cuts. Its coverage is forest area /
 belt area. A gap (断档) is a maximal run of strips below ``min_coverage``, runs closer than
-``merge_m`` joined, at least ``min_gap_m`` long.
+``merge_m`` joined, at least ``min_gap_m`` long. Strips with no belt (taken by the
+exclusion layer, or on the inside of a sharp bend) do not split a run: a stretch without
+forest is one gap across them, and the gap tells how much of its length was excluded.
 
-How it stays fast (no overlay per station): per bank, the belt outline, the station cut
-lines and the bisectors of the centerline's turns are noded and polygonized once; every
-face lies in one strip, found for all faces at once from a point inside it with
+How it stays fast (no overlay per station): the partition of the plane by nearest
+centerline part, the station cut lines and the exclusion outline are noded and
+polygonized once (:func:`geo_guard.corridor.strips.strip_faces`); every face lies in one
+strip, found for all faces at once from a point inside it with
 :meth:`~geo_guard.canal.Canal.locate`. The forest is dissolved per 100 m slab of belt
 (small dissolves, found with an STRtree). Away from the centerline's turns a strip is a
 rectangle in the frame of its centerline edge, so the forest area of every strip comes
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,15 +63,23 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import CRSMissingError, InputFileError, OptionError
-from geo_guard.canal.geometry import ARC_SEGMENTS, GRID_M, polygonal, to_crs_valid
+from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.corridor import tables
-from geo_guard.corridor.strips import BankStrips, bank_strips, offset_points, station_breaks
+from geo_guard.corridor.strips import (
+    BankStrips,
+    bank_strips,
+    offset_points,
+    station_breaks,
+    strip_faces,
+    union_faces,
+)
 from geo_guard.crs import with_input_crs
 from geo_guard.settings import BANK_LEFT, BANK_RIGHT
 from geo_guard.vocabulary.columns import find_column
-from geo_guard.zones.build import bank_territories, segment_widths
+from geo_guard.zones.build import segment_widths
 from geo_guard.zones.rules import ZoneRules
+from geo_guard.zones.territory import distance_faces
 
 logger = logging.getLogger(__name__)
 
@@ -218,52 +230,59 @@ def corridor_belt(
     ('左岸', [60.0, 160.0])
     """
     widths = segment_widths(canal, rules)
+    removed = _exclusion(exclude, canal) if exclude is not None else None
+    return _belt(canal, widths, _belt_limits(canal, widths), removed)
+
+
+def _belt(canal: Canal, widths: pd.DataFrame, limits: np.ndarray, removed: Any
+          ) -> gpd.GeoDataFrame:
+    """The belt frame: band 1 of the partition by nearest part, less the exclusion."""
+    outline = None
+    if removed is not None and not removed.is_empty:
+        outline = np.array([shapely.boundary(removed)], dtype=object)
+    faces = distance_faces(canal, limits, ends="flat", extra_lines=outline)
+    belt = faces.band == 1
+    if outline is not None:
+        shapely.prepare(removed)
+        belt &= ~shapely.contains_xy(removed, faces.xy[:, 0], faces.xy[:, 1])
+    return _belt_frame(canal, widths, faces.geoms[belt], faces.segment[belt], faces.side[belt])
+
+
+def _belt_limits(canal: Canal, widths: pd.DataFrame) -> np.ndarray:
+    """Inner and outer distance of the belt per segment and bank (0 left, 1 right)."""
+    limits = np.full((len(canal.segments), 2, 2), np.nan)
+    bank = np.where(widths["bank"].to_numpy() == BANK_LEFT, 0, 1)
     inner = widths["outer_0"].to_numpy(dtype=float)
-    outer = inner + widths["corridor_m"].to_numpy(dtype=float)
-    reach = float(outer.max())
-    territory = bank_territories(canal, reach)
+    limits[widths["segment_index"].to_numpy(), bank] = np.column_stack(
+        [inner, inner + widths["corridor_m"].to_numpy(dtype=float)])
+    return limits
+
+
+def _belt_frame(canal: Canal, widths: pd.DataFrame, geoms: np.ndarray, segment: np.ndarray,
+                side: np.ndarray) -> gpd.GeoDataFrame:
+    """The belt per segment and bank from its faces (they share edges exactly)."""
     index = widths["segment_index"].to_numpy()
-    own = np.array([territory[k] for k in zip(index, widths["bank"], strict=True)], dtype=object)
-    # The zones keep round caps at the canal's ends (the distance rule); a belt is planted
-    # along the canal and stops square at the ends of the stretch.
-    ends = _end_caps(canal, 2 * reach + 20.0)
-    own = polygonal(shapely.difference(own, ends, grid_size=GRID_M))
-    segments = canal.segments.geometry.values[index]
-    band = shapely.difference(
-        shapely.buffer(segments, outer, quad_segs=ARC_SEGMENTS),
-        shapely.buffer(segments, inner, quad_segs=ARC_SEGMENTS),
-    )
-    geoms = polygonal(shapely.intersection(band, own, grid_size=GRID_M))
-    if exclude is not None:
-        removed = _exclusion(exclude, canal)
-        if not removed.is_empty:
-            geoms = polygonal(shapely.difference(geoms, removed, grid_size=GRID_M))
-    out = gpd.GeoDataFrame(
+    sign = np.where(widths["bank"].to_numpy() == BANK_LEFT, 1, -1)
+    key = segment * 2 + (side < 0)
+    order = np.argsort(key, kind="stable")
+    keys, starts = np.unique(key[order], return_index=True)
+    merged = dict(zip(keys.tolist(), np.split(geoms[order], starts[1:]), strict=True))
+    pieces = np.array([union_faces(merged.get(int(i * 2 + (s < 0)), np.empty(0)))
+                       for i, s in zip(index, sign, strict=True)], dtype=object)
+    inner = widths["outer_0"].to_numpy(dtype=float)
+    return gpd.GeoDataFrame(
         {
             "segment_index": index,
             "segment_id": widths["segment_id"].to_numpy(),
             "bank": widths["bank"].to_numpy(),
             "rule": widths["rule"].to_numpy(),
             "inner_m": inner,
-            "outer_m": outer,
+            "outer_m": inner + widths["corridor_m"].to_numpy(dtype=float),
             "corridor_m": widths["corridor_m"].to_numpy(dtype=float),
-            "belt_m2": shapely.area(geoms),
+            "belt_m2": shapely.area(pieces),
         },
-        geometry=gpd.GeoSeries(geoms, crs=canal.metric_crs),
+        geometry=gpd.GeoSeries(pieces, crs=canal.metric_crs),
     )
-    return out
-
-
-def _end_caps(canal: Canal, size: float) -> Any:
-    """Squares behind the canal's start and beyond its end (what the belt leaves out)."""
-    xy = shapely.get_coordinates(canal.line)
-    caps = []
-    for point, ahead in ((xy[0], xy[0] - xy[1]), (xy[-1], xy[-1] - xy[-2])):
-        u = ahead / np.hypot(*ahead)
-        n = np.array([-u[1], u[0]])
-        caps.append(Polygon([point + n * size, point + n * size + u * size,
-                             point - n * size + u * size, point - n * size]))
-    return shapely.union_all(caps)
 
 
 def _exclusion(exclude: gpd.GeoDataFrame, canal: Canal) -> Any:
@@ -382,7 +401,7 @@ def _shares(values: pd.Series, where: str) -> pd.Series:
 # ------------------------------------------------------------------------------- gaps
 def find_runs(
     below: np.ndarray, from_m: np.ndarray, to_m: np.ndarray, *, min_length_m: float,
-    merge_m: float,
+    merge_m: float, neutral: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Runs of consecutive flagged strips: merged when closer than ``merge_m``, then kept
     when at least ``min_length_m`` long.
@@ -393,6 +412,9 @@ def find_runs(
         Flag per strip, strips in order along the canal.
     from_m, to_m : float arrays
         Where each strip starts and ends (m along the canal).
+    neutral : bool array, optional
+        Strips with nothing to judge (no belt): a run goes on across them, but neither
+        starts nor ends in them, and they do not count as the distance between two runs.
 
     Returns
     -------
@@ -405,17 +427,23 @@ def find_runs(
     >>> edges = np.arange(11) * 10.0
     >>> find_runs(flags, edges[:-1], edges[1:], min_length_m=30, merge_m=15)
     [(0, 6)]
+    >>> no_belt = np.array([0, 0, 1, 0, 0, 0, 1, 1, 1, 0], dtype=bool)  # road, sharp bend
+    >>> find_runs(flags, edges[:-1], edges[1:], min_length_m=30, merge_m=0, neutral=no_belt)
+    [(0, 10)]
     """
-    flags = np.concatenate([[0], below.astype(np.int8), [0]])
+    counted = np.flatnonzero(~neutral) if neutral is not None else np.arange(len(below))
+    flags = np.concatenate([[0], below[counted].astype(np.int8), [0]])
     change = np.flatnonzero(np.diff(flags))
-    runs = [[int(s), int(e)] for s, e in zip(change[::2], change[1::2], strict=True)]
+    # Length of judged belt before each judged strip: the distance between runs.
+    along = np.concatenate([[0.0], np.cumsum(to_m[counted] - from_m[counted])])
     merged: list[list[int]] = []
-    for run in runs:
-        if merged and from_m[run[0]] - to_m[merged[-1][1] - 1] < merge_m:
-            merged[-1][1] = run[1]
+    for start, stop in zip(change[::2], change[1::2], strict=True):
+        if merged and along[start] - along[merged[-1][1]] < merge_m:
+            merged[-1][1] = int(stop)
         else:
-            merged.append(run)
-    return [(s, e) for s, e in merged if to_m[e - 1] - from_m[s] >= min_length_m - 1e-6]
+            merged.append([int(start), int(stop)])
+    runs = [(int(counted[s]), int(counted[e - 1]) + 1) for s, e in merged]
+    return [(s, e) for s, e in runs if to_m[e - 1] - from_m[s] >= min_length_m - 1e-6]
 
 
 # --------------------------------------------------------------------------- analysis
@@ -475,12 +503,18 @@ def analyse_corridor(
                               min_canopy).check()
     if admin is not None:
         _require_crs(admin, "the admin layer", "save it with its CRS")
-    belt = corridor_belt(canal, rules, exclude=exclude)
+    widths = segment_widths(canal, rules)
+    limits = _belt_limits(canal, widths)
+    removed = _exclusion(exclude, canal) if exclude is not None else None
     trees, repaired = prepare_forest(forest, crs=forest_crs)
     trees = trees.to_crs(canal.metric_crs)
     geoms = trees.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
     breaks = station_breaks(canal, options.step_m)
+    every = strip_faces(canal, limits, breaks, removed)
+    # The belt per segment and bank from the same partition without the station cuts:
+    # the same shapes, with far fewer vertices to test the stands against.
+    belt = _belt(canal, widths, limits, removed)
     middle_m = (breaks[:-1] + breaks[1:]) / 2
     segment = np.clip(np.searchsorted(canal.segments["start_m"].to_numpy(), middle_m,
                                       side="right") - 1, 0, len(canal.segments) - 1)
@@ -489,14 +523,14 @@ def analyse_corridor(
     strips, faces, weak = [], {}, []
     for bank, sign in BANK_SIGNS.items():
         pieces = belt[belt["bank"] == bank].sort_values("segment_index")
-        face = faces[bank] = bank_strips(canal, pieces, breaks, sign, geoms, tree)
+        face = faces[bank] = bank_strips(canal, every, breaks, sign, geoms, tree)
         belt_m2 = np.bincount(face.strip, face.area, n)
         centre = (pieces["inner_m"].to_numpy() + pieces["outer_m"].to_numpy())[segment] / 2
         xy = offset_points(canal, middle_m, sign * centre)
         strips.append(pd.DataFrame({
             "bank": bank, "segment_index": segment, "from_m": breaks[:-1], "to_m": breaks[1:],
             "belt_m2": belt_m2, "forest_m2": np.clip(face.forest_m2, 0.0, belt_m2),
-            "x": xy[:, 0], "y": xy[:, 1],
+            "excluded_m2": face.excluded_m2, "x": xy[:, 0], "y": xy[:, 1],
         }))
         bank_belt = polygonal(shapely.union_all(pieces.geometry.to_numpy()))
         weak.append(_weak_stands(trees, tree, reasons, bank_belt, bank))
@@ -552,35 +586,64 @@ def _weak_stands(trees: gpd.GeoDataFrame, tree: shapely.STRtree, reasons: np.nda
 
 def _gaps(canal: Canal, stations: pd.DataFrame, faces: dict[str, BankStrips],
           options: CorridorOptions) -> gpd.GeoDataFrame:
-    """Gaps of both banks; marks their strips in ``stations["gap_id"]``.
+    """Gaps of both banks, with the open faces of their strips, merged, as geometry (they
+    share edges exactly); marks their strips in ``stations["gap_id"]``."""
+    return gap_table(canal, stations, options,
+                     lambda bank, first, stop: faces[bank].open_part(first, stop))
 
-    Geometry of a gap: the open faces of its strips, merged (they share edges exactly).
+
+def gap_table(canal: Canal, stations: pd.DataFrame, options: CorridorOptions,
+              open_part: Callable[[str, int, int], Any]) -> gpd.GeoDataFrame:
+    """The gap list (新建新造) from the station table; marks ``stations["gap_id"]``.
+
+    Parameters
+    ----------
+    canal : Canal
+    stations : DataFrame
+        Strips of both banks in order along the canal, with ``bank``, ``from_m``/``to_m``
+        (measures), chainages, stakes, ``belt_m2``, ``excluded_m2``, ``forest_m2``,
+        ``coverage``, ``length_m``, ``segment_id`` and ``gap_id``.
+    options : CorridorOptions
+    open_part : callable
+        ``open_part(bank, first, stop)``: the open belt of that bank's strips
+        ``first:stop`` (positions among the bank's rows), the gap's geometry.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`tables.GAP_COLUMNS` (and the admin columns), metric CRS.
     """
     rows = []
     admin_columns = [c for c in tables.ADMIN_COLUMNS if c in stations]
-    gap_ids = stations["gap_id"].to_numpy()
-    for bank, face in faces.items():
+    gap_ids = stations["gap_id"].to_numpy().copy()
+    for bank in BANK_SIGNS:
         where = np.flatnonzero((stations["bank"] == bank).to_numpy())
         part = stations.iloc[where]
-        below = (part["coverage"] < options.min_coverage).to_numpy()  # NaN (no belt): not
-        runs = find_runs(below, part["from_m"].to_numpy(), part["to_m"].to_numpy(),
-                         min_length_m=options.min_gap_m, merge_m=options.merge_m)
+        coverage = part["coverage"].to_numpy(dtype=float)
+        runs = find_runs(coverage < options.min_coverage, part["from_m"].to_numpy(),
+                         part["to_m"].to_numpy(), min_length_m=options.min_gap_m,
+                         merge_m=options.merge_m, neutral=np.isnan(coverage))
         for first, stop in runs:
             gap_id = f"G{len(rows) + 1:03d}"
             gap_ids[where[first:stop]] = gap_id
             run = part.iloc[first:stop]
             belt_m2, forest_m2 = float(run["belt_m2"].sum()), float(run["forest_m2"].sum())
+            # The stretch the exclusion layer took: length times its share of the belt.
+            taken = run["excluded_m2"].to_numpy()
+            whole = taken + run["belt_m2"].to_numpy()
+            share = np.divide(taken, whole, out=np.zeros_like(whole), where=whole > 0)
             rows.append({
                 "gap_id": gap_id, "bank": bank,
                 "chainage_from_m": run["chainage_from_m"].iat[0],
                 "chainage_to_m": run["chainage_to_m"].iat[-1],
                 "stake_from": run["stake_from"].iat[0], "stake_to": run["stake_to"].iat[-1],
                 "length_m": run["to_m"].iat[-1] - run["from_m"].iat[0],
+                "excluded_m": float((run["length_m"].to_numpy() * share).sum()),
                 "belt_m2": belt_m2, "uncovered_m2": belt_m2 - forest_m2,
                 "mean_coverage": forest_m2 / belt_m2 if belt_m2 > 0 else np.nan,
                 "segment_id": tables.joined(run["segment_id"]), "action": tables.ACTION_PLANT,
                 **{c: tables.joined(run[c]) for c in admin_columns},
-                "geometry": face.open_part(first, stop),
+                "geometry": open_part(bank, first, stop),
             })
     stations["gap_id"] = gap_ids
     frame = pd.DataFrame(rows, columns=[*tables.GAP_COLUMNS, *admin_columns, "geometry"])

@@ -2,11 +2,14 @@
 
 The belt of one bank is cut at stations every ``step_m`` of chainage (and at every
 kilometre and segment junction); a strip holds the belt whose nearest centerline point
-lies between two cuts. The belt outline, the station cut lines and the bisectors of the
-centerline's turns are noded and polygonized once; every face lies in one strip. Away
-from the turns a strip is a rectangle in the frame of its centerline edge, so the forest
-area of every strip comes from one numpy pass over the forest outline; near a turn each
-face is overlaid with the forest, vectorised. Used by :mod:`geo_guard.corridor`.
+lies between two cuts. One partition of the plane by nearest centerline part
+(:func:`geo_guard.zones.territory.distance_faces`, cutting between every two parts so
+that inside a face the nearest point runs along one edge or stays at one vertex), with
+the station cuts and the exclusion outline added, gives faces that each lie in one strip,
+on one bank, in or out of the belt and of the exclusion. Away from the turns a strip is
+the part of a rectangle in the frame of its centerline edge, so the forest area of every
+strip comes from one numpy pass over the forest outline; near a turn each face is
+overlaid with the forest, vectorised. Used by :mod:`geo_guard.corridor`.
 
 Examples
 --------
@@ -20,13 +23,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-from geo_guard.canal.geometry import GRID_M, polygonal
+from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
+from geo_guard.zones.territory import distance_faces
 
 
 def union_faces(geoms: np.ndarray) -> Any:
@@ -66,27 +69,6 @@ def offset_points(canal: Canal, measure_m: np.ndarray, offset_m: np.ndarray | fl
     return xy[e] + t[:, None] * d[e] + normal * offset[:, None]
 
 
-def _bisectors(canal: Canal, sign: float, reach: float) -> np.ndarray:
-    """Lines through every turn of the centerline along the bisector, on one bank.
-
-    On the inside of a turn the strips of the two edges meet on this line, so it must be
-    in the linework for every face to fall in one strip.
-    """
-    xy = shapely.get_coordinates(canal.line)
-    if len(xy) < 3:
-        return np.empty(0, dtype=object)
-    u1 = xy[1:-1] - xy[:-2]
-    u2 = xy[2:] - xy[1:-1]
-    u1 /= np.hypot(u1[:, 0], u1[:, 1])[:, None]
-    u2 /= np.hypot(u2[:, 0], u2[:, 1])[:, None]
-    mid = u1 + u2
-    mid /= np.maximum(np.hypot(mid[:, 0], mid[:, 1]), 1e-12)[:, None]
-    normal = np.column_stack([-mid[:, 1], mid[:, 0]])
-    cos_half = np.maximum(np.abs(normal[:, 0] * -u1[:, 1] + normal[:, 1] * u1[:, 0]), 0.25)
-    far = xy[1:-1] + sign * normal * ((reach + _CUT_PAD_M) / cos_half)[:, None]
-    return shapely.linestrings(np.stack([xy[1:-1], far], axis=1))
-
-
 def station_breaks(canal: Canal, step_m: float) -> np.ndarray:
     """Measures of the strip cuts: stations, whole kilometres, junctions and both ends."""
     c0, c1 = canal.chainage_range
@@ -109,13 +91,98 @@ def station_breaks(canal: Canal, step_m: float) -> np.ndarray:
 
 
 @dataclass
+class StripFaces:
+    """The faces of both banks' belts, each inside one strip: ``geoms``, ``side`` (+1 left,
+    -1 right), ``segment`` index, ``strip`` index and ``excluded`` (inside the exclusion
+    layer: not belt)."""
+
+    geoms: np.ndarray
+    side: np.ndarray
+    segment: np.ndarray
+    strip: np.ndarray
+    excluded: np.ndarray
+
+
+def strip_faces(canal: Canal, limits: np.ndarray, breaks: np.ndarray, removed: Any = None
+                ) -> StripFaces:
+    """Cut the belts of both banks into faces, each in one strip, bank and segment.
+
+    Parameters
+    ----------
+    canal : Canal
+    limits : ndarray of shape (segments, 2, 2)
+        The belt's inner and outer distance per segment and bank (left, right).
+    breaks : ndarray
+        Measures of the strip cuts (:func:`station_breaks`).
+    removed : geometry, optional
+        The exclusion layer (metric CRS): its faces are kept and marked ``excluded``.
+
+    Examples
+    --------
+    >>> limits = np.tile([60.0, 160.0], (len(canal.segments), 2, 1))
+    >>> faces = strip_faces(canal, limits, station_breaks(canal, 100.0))
+    >>> bool(faces.strip.min() == 0), sorted(set(faces.side.tolist()))
+    (True, [-1, 1])
+    """
+    # One bank at a time (half the faces to polygonize at once); the other bank's parts
+    # of the centerline still part the plane, but get no band.
+    parts = []
+    for bank, sign in ((0, 1), (1, -1)):
+        one = limits.copy()
+        one[:, 1 - bank] = np.nan
+        parts.append(_bank_faces(canal, one, bank, sign, breaks, removed))
+    return StripFaces(*(np.concatenate(column) for column in zip(*(
+        (p.geoms, p.side, p.segment, p.strip, p.excluded) for p in parts), strict=True)))
+
+
+def _bank_faces(canal: Canal, limits: np.ndarray, bank: int, sign: int, breaks: np.ndarray,
+                removed: Any) -> StripFaces:
+    """The faces of one bank's belt (``limits`` NaN on the other bank)."""
+    # A cut spans the belt of both segments at a junction.
+    start_m = canal.segments["start_m"].to_numpy()
+    end_m = canal.segments["end_m"].to_numpy()
+    at = np.clip(np.searchsorted(start_m, breaks, side="right") - 1, 0, len(start_m) - 1)
+    before = np.maximum(at - 1, 0)
+    inner, outer = limits[:, bank, 0], limits[:, bank, 1]
+    near = np.maximum(np.minimum(inner[at], inner[before]) - _CUT_PAD_M, 0.0)
+    far = np.maximum(outer[at], outer[before]) + _CUT_PAD_M
+    lines = [shapely.linestrings(np.stack(
+        [offset_points(canal, breaks, sign * near), offset_points(canal, breaks, sign * far)],
+        axis=1))]
+    hole = removed is not None and not removed.is_empty
+    if hole:
+        reach = float(np.nanmax(limits)) + _CUT_PAD_M
+        x0, y0, x1, y1 = canal.line.bounds
+        lines.append(np.array([shapely.clip_by_rect(shapely.boundary(removed), x0 - reach,
+                                                    y0 - reach, x1 + reach, y1 + reach)],
+                              dtype=object))
+    faces = distance_faces(canal, limits, ends="flat", every_site=True,
+                           extra_lines=np.concatenate(lines))
+    belt = (faces.band == 1) & (faces.side == sign)
+    xy = faces.xy[belt]
+    excluded = np.zeros(int(belt.sum()), dtype=bool)
+    if hole:
+        shapely.prepare(removed)
+        excluded = shapely.contains_xy(removed, xy[:, 0], xy[:, 1])
+    segment = faces.segment[belt]
+    strip = np.searchsorted(breaks, faces.measure[belt], side="right") - 1
+    # A face outside a turn at a junction has the junction's measure: it belongs to the
+    # last strip of the upstream segment when that segment holds it.
+    lowest = np.searchsorted(breaks, start_m[segment] - 1e-6)
+    highest = np.searchsorted(breaks, end_m[segment] - 1e-6) - 1
+    strip = np.clip(strip, lowest, np.maximum(highest, lowest))
+    return StripFaces(faces.geoms[belt], faces.side[belt], segment, strip, excluded)
+
+
+@dataclass
 class BankStrips:
     """One bank's belt cut into faces, each inside one strip, grouped in slabs of
     :data:`SLAB_M` with the forest of each slab.
 
     Per face: ``geoms``, ``strip`` (index of its strip), ``slab`` (index of its slab) and
-    ``area`` (m²). Per strip: ``forest_m2``. Per slab: ``slab_km``, ``slabs`` (the belt)
-    and ``covers`` (its forest).
+    ``area`` (m²). Per strip: ``forest_m2`` and ``excluded_m2`` (belt taken by the
+    exclusion layer). Per slab: ``slab_km``, ``slabs`` (the belt) and ``covers`` (its
+    forest).
     """
 
     geoms: np.ndarray
@@ -123,6 +190,7 @@ class BankStrips:
     slab: np.ndarray
     area: np.ndarray
     forest_m2: np.ndarray
+    excluded_m2: np.ndarray
     slab_km: np.ndarray
     slabs: np.ndarray
     covers: np.ndarray
@@ -148,67 +216,64 @@ SLAB_M = 100.0
 
 def bank_strips(
     canal: Canal,
-    pieces: gpd.GeoDataFrame,
+    faces: StripFaces,
     breaks: np.ndarray,
     sign: float,
     forest: np.ndarray,
     tree: shapely.STRtree,
 ) -> BankStrips:
-    """Cut one bank's belt into strip faces and measure the forest of every strip.
+    """Measure the forest of every strip of one bank (``sign`` +1 left, -1 right).
 
-    ``pieces`` are the bank's belt pieces in segment order (:func:`corridor_belt`).
     The forest is dissolved per slab: small dissolves are faster than one per bank and
     give small covers to measure against.
     """
     n = len(breaks) - 1
-    faces, strip = _strip_faces(canal, pieces, breaks, sign)
+    bank = faces.side == sign
+    excluded = bank & faces.excluded
+    excluded_m2 = np.bincount(faces.strip[excluded], shapely.area(faces.geoms[excluded]), n)
+    chosen = bank & ~faces.excluded
+    geoms, strip = faces.geoms[chosen], faces.strip[chosen]
     strip_slab = np.floor(canal.chainage_at(breaks[:-1]) / SLAB_M + 1e-9).astype(int)
     slab_ids, slab = np.unique(strip_slab[strip], return_inverse=True)
     order = np.argsort(slab, kind="stable")
     bounds = np.searchsorted(slab[order], np.arange(1, len(slab_ids)))
-    slabs = np.array([union_faces(group) for group in np.split(faces[order], bounds)], dtype=object)
+    slabs = np.array([union_faces(group) for group in np.split(geoms[order], bounds)],
+                     dtype=object)
     covers = np.array([_cover(geom, forest, tree) for geom in slabs], dtype=object)
     first = np.full(len(slab_ids), n)
     last = np.full(len(slab_ids), -1)
     np.minimum.at(first, slab, strip)
     np.maximum.at(last, slab, strip)
-    straight = _straight_slabs(
-        canal, breaks[first], breaks[last + 1], float(pieces["outer_m"].max())
-    )
+    straight = _straight_slabs(canal, breaks[first], breaks[last + 1])
     forest_m2 = _integrate_covers(canal, covers[straight], first[straight], last[straight], breaks)
     # Near a turn of the centerline strips are not rectangles: overlay each face with its
     # slab's forest, after prepared predicates settle the faces wholly in or out of it.
     bent = ~straight[slab]
     cover = covers[slab[bent]]
     shapely.prepare(cover)
-    area = shapely.area(faces)
-    inside = shapely.contains_properly(cover, faces[bent])
-    across = ~inside & shapely.intersects(cover, faces[bent])
+    area = shapely.area(geoms)
+    inside = shapely.contains_properly(cover, geoms[bent])
+    across = ~inside & shapely.intersects(cover, geoms[bent])
     forest = np.where(inside, area[bent], 0.0)
-    forest[across] = shapely.area(shapely.intersection(faces[bent][across], cover[across]))
+    forest[across] = shapely.area(shapely.intersection(geoms[bent][across], cover[across]))
     forest_m2 += np.bincount(strip[bent], forest, n)
     slab_km = np.floor(slab_ids * SLAB_M / 1000 + 1e-9).astype(int)
-    return BankStrips(faces, strip, slab, area, forest_m2, slab_km, slabs, covers)
+    return BankStrips(geoms, strip, slab, area, forest_m2, excluded_m2, slab_km, slabs, covers)
 
 
-def _straight_slabs(canal: Canal, lo: np.ndarray, hi: np.ndarray, reach: float) -> np.ndarray:
-    """Slabs (measure ``lo``-``hi``) out of reach of every turn of the centerline.
+def _straight_slabs(canal: Canal, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Slabs (measure ``lo``-``hi``) whose belt is nearest to the inside of one edge.
 
-    Inside the turn of a vertex the strips of its two edges meet on the bisector, up to
-    ``reach * tan(turn / 2)`` along the canal from the vertex; outside it all points of
-    the wedge share the vertex's measure. Away from those places each strip is a
-    rectangle in the frame of its centerline edge.
+    The faces of a slab are those whose nearest centerline point lies between ``lo`` and
+    ``hi``; with no vertex there (not even at an end, where the faces outside a turn
+    have the vertex's measure) every one is nearest to one edge, and its strips are cut
+    square across that edge: measures along the edge are its ``x`` coordinate.
     """
     xy = shapely.get_coordinates(canal.line)
-    d = np.diff(xy, axis=0)
-    heading = np.arctan2(d[:, 1], d[:, 0])
-    turn = np.abs((np.diff(heading) + np.pi) % (2 * np.pi) - np.pi)
-    measure = np.cumsum(np.hypot(d[:, 0], d[:, 1]))[:-1]
-    near = (reach + _CUT_PAD_M) * np.tan(np.minimum(turn, 2.5) / 2) + 1.0
-    touched = (measure[None, :] - near[None, :] < hi[:, None]) & (
-        measure[None, :] + near[None, :] > lo[:, None]
-    )
-    return ~touched.any(axis=1)
+    # Measures of the inner vertices, and past the end one that no slab reaches.
+    measure = np.append(np.cumsum(np.hypot(*np.diff(xy, axis=0).T))[:-1], np.inf)
+    pad = 1e-6 * max(canal.length_m, 1.0)
+    return measure[np.searchsorted(measure, lo - pad, side="left")] > hi + pad
 
 
 def _integrate_covers(
@@ -263,53 +328,6 @@ def _integrate_covers(
     yb = y0[piece] + (xb - x0[piece]) * slope[piece]
     integral = np.sign(x1 - x0)[piece] * np.maximum(xb - xa, 0.0) * (ya + yb) / 2
     return np.bincount(k, -integral, n).astype(float)
-
-
-def _strip_faces(
-    canal: Canal, pieces: gpd.GeoDataFrame, breaks: np.ndarray, sign: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Node the belt outline with the cut lines and turn bisectors; polygonize.
-
-    Every face lies in one strip (the linework holds every strip boundary); the strip
-    is found from the nearest centerline place of a point inside the face.
-    """
-    start_m = canal.segments["start_m"].to_numpy()
-    inner, outer = pieces["inner_m"].to_numpy(), pieces["outer_m"].to_numpy()
-    # A cut at a junction reaches over the belts of both segments.
-    at = np.clip(np.searchsorted(start_m, breaks, side="right") - 1, 0, len(pieces) - 1)
-    before = np.maximum(at - 1, 0)
-    near = np.maximum(np.minimum(inner[at], inner[before]) - _CUT_PAD_M, 0.0)
-    far = np.maximum(outer[at], outer[before]) + _CUT_PAD_M
-    cuts = shapely.linestrings(
-        np.stack(
-            [offset_points(canal, breaks, sign * near), offset_points(canal, breaks, sign * far)],
-            axis=1,
-        )
-    )
-    belt = pieces.geometry.to_numpy()
-    lines = np.concatenate(
-        [cuts, _bisectors(canal, sign, float(outer.max())), shapely.boundary(belt)]
-    )
-    try:
-        noded = shapely.union_all(lines)
-    except shapely.errors.GEOSException:  # pragma: no cover - robustness fallback
-        noded = shapely.union_all(lines, grid_size=GRID_M)
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    xy = shapely.get_coordinates(shapely.point_on_surface(faces))
-    # Which belt piece holds each face (none: the face is outside the belt).
-    hit, piece = shapely.STRtree(belt).query(shapely.points(xy), predicate="intersects")
-    first = np.full(len(faces), -1)
-    first[hit[::-1]] = piece[::-1]
-    inside = first >= 0
-    faces, xy, piece = faces[inside], xy[inside], first[inside]
-    measure = canal.locate(xy[:, 0], xy[:, 1]).measure_m
-    strip = np.searchsorted(breaks, measure, side="right") - 1
-    # A face in the wedge outside a turn at a junction is as near to both segments: it
-    # belongs to the strip of the segment whose belt holds it.
-    segment = pieces["segment_index"].to_numpy()[piece]
-    lowest = np.searchsorted(breaks, start_m[segment] - 1e-6)
-    highest = np.searchsorted(breaks, canal.segments["end_m"].to_numpy()[segment] - 1e-6) - 1
-    return faces, np.clip(strip, lowest, np.maximum(highest, lowest))
 
 
 def _cover(slab: Any, forest: np.ndarray, tree: shapely.STRtree) -> Any:

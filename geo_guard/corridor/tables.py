@@ -29,11 +29,12 @@ MIN_BELT_M2 = 0.01
 
 STATION_COLUMNS = [
     "bank", "segment_id", "chainage_from_m", "chainage_to_m", "stake_from", "stake_to",
-    "length_m", "belt_m2", "forest_m2", "coverage", "gap_id",
+    "length_m", "belt_m2", "excluded_m2", "forest_m2", "coverage", "gap_id",
 ]
 GAP_COLUMNS = [
     "gap_id", "bank", "stake_from", "stake_to", "chainage_from_m", "chainage_to_m",
-    "length_m", "belt_m2", "uncovered_m2", "mean_coverage", "segment_id", "action",
+    "length_m", "excluded_m", "belt_m2", "uncovered_m2", "mean_coverage", "segment_id",
+    "action",
 ]
 WEAK_COLUMNS = [
     "forest_id", "bank", "stake_from", "stake_to", "chainage_from_m", "chainage_to_m",

@@ -150,6 +150,13 @@ def with_input_crs(
                 f"{source} has no CRS; pass --crs (wgs84, cgcs2000, gcj02, bd09 or an EPSG "
                 "code such as EPSG:4547)"
             )
+        if looks_like_datav(gdf):
+            logger.warning(
+                "%s looks like an Aliyun DataV / AMap export (adcode, centroid … columns), "
+                "whose coordinates are GCJ-02 though the file says WGS84: if so, give its CRS "
+                "as gcj02 (--clip-crs / --admin-crs gcj02) so it is converted",
+                source,
+            )
         return gdf.copy()
 
     if gdf.crs is not None and not gdf.crs.equals(parsed.crs, ignore_axis_order=True):
@@ -169,3 +176,70 @@ def with_input_crs(
         return out
     logger.info("%s: converting %s coordinates to WGS84", source, parsed.offset)
     return geometry_remove_offset(out, parsed.offset)
+
+
+#: Columns of Aliyun DataV ``areas_v3`` GeoJSON (AMap's district data, GCJ-02).
+_DATAV_COLUMNS = frozenset({"adcode", "centroid", "childrenNum", "acroutes", "subFeatureIndex"})
+
+
+def looks_like_datav(gdf: gpd.GeoDataFrame) -> bool:
+    """True for a DataV export still in GCJ-02 that claims lon/lat.
+
+    DataV's columns (``adcode`` and two of centroid, childrenNum, acroutes,
+    subFeatureIndex) say where the file came from; a ``crs`` property naming WGS84 says it
+    was converted; else its ``centroid`` property (GCJ-02, which most tools leave as it
+    is) says whether the geometry still is GCJ-02: the polygons' centres lie on those
+    points, not on their WGS84 conversion.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> frame = gpd.GeoDataFrame({"adcode": [411303], "centroid": [[112.5, 33.0]],
+    ...     "childrenNum": [0]}, geometry=[shapely.Point(112.5, 33.0).buffer(0.01)], crs=4326)
+    >>> looks_like_datav(frame), looks_like_datav(frame.drop(columns="adcode"))
+    (True, False)
+    >>> from geo_guard.crs import gcj02_to_wgs84
+    >>> lon, lat = gcj02_to_wgs84(112.5, 33.0)   # the same file, converted to WGS84
+    >>> moved = frame.set_geometry([shapely.Point(float(lon), float(lat)).buffer(0.01)])
+    >>> looks_like_datav(moved)
+    False
+    """
+    columns = {str(c) for c in gdf.columns}
+    geographic = gdf.crs is not None and gdf.crs.is_geographic
+    if not (geographic and "adcode" in columns and len(columns & _DATAV_COLUMNS) >= 3):
+        return False
+    for note in ("crs", "CRS", "坐标系"):  # a converter that says what it did
+        if note in columns and gdf[note].astype(str).str.contains(
+                "wgs|4326", case=False, regex=True).any():
+            return False
+    if "centroid" not in columns:
+        return True
+    given, centres = [], []
+    for value, geom in zip(gdf["centroid"].head(20), gdf.geometry.head(20), strict=False):
+        pair = _lonlat_pair(value)
+        if pair is not None and geom is not None and not geom.is_empty:
+            given.append(pair)
+            centres.append((geom.centroid.x, geom.centroid.y))
+    if not given:
+        return True
+    gx, gy = np.array(given).T
+    cx, cy = np.array(centres).T
+    wx, wy = remove_offset(gx, gy, "gcj02")
+    as_given = np.hypot(cx - gx, cy - gy)
+    as_converted = np.hypot(cx - wx, cy - wy)
+    return bool(np.median(as_given) <= np.median(as_converted))
+
+
+def _lonlat_pair(value: object) -> tuple[float, float] | None:
+    """``[112.5, 33.0]`` as DataV writes it (a list, or its text)."""
+    if isinstance(value, str):
+        parts = value.strip("[]() ").split(",")
+    elif isinstance(value, list | tuple | np.ndarray):
+        parts = list(value)
+    else:
+        return None
+    try:
+        lon, lat = (float(v) for v in parts)
+    except (TypeError, ValueError):
+        return None
+    return (lon, lat) if np.isfinite(lon) and np.isfinite(lat) else None

@@ -7,12 +7,19 @@ write atomic and every file name safe.
 """
 
 from geo_guard.io.files import atomic_path, safe_filename
-from geo_guard.io.tables import ROW_NOTES, read_table
+from geo_guard.io.form_layout import LAYOUT, SheetLayout, TableLayout, as_layout
+from geo_guard.io.tables import ALL_SHEETS, ROW_NOTES, SHEET_COLUMN, read_table
 from geo_guard.io.vector import ENGINES, read_vector, write_table, write_vector, write_vector_layers
 
 __all__ = [
+    "ALL_SHEETS",
     "ENGINES",
+    "LAYOUT",
     "ROW_NOTES",
+    "SHEET_COLUMN",
+    "SheetLayout",
+    "TableLayout",
+    "as_layout",
     "atomic_path",
     "read_table",
     "read_vector",

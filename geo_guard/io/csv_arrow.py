@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 
 from geo_guard.io.arrow_text import default_text_dtype
 
-__all__ = ["read_csv_fast"]
+__all__ = ["read_csv_fast", "record_lines"]
 
 def _header(text: str, sep: str, skip: int) -> pd.Index | None:
     """The column names exactly as pandas makes them (``Unnamed: 2``, ``a.1``)."""
@@ -74,6 +74,40 @@ def _well_formed(raw: bytes, start: int, sep: str) -> bool:
         return False
     inside = np.searchsorted(at, bare) % 2 == 1  # an odd number of quotes before it
     return bool(inside.all())
+
+
+def record_lines(raw: bytes, start: int = 0) -> np.ndarray:
+    """First line (1-based, as a text editor numbers them) of every record that is not a
+    blank line, in a file :func:`read_csv_fast` reads (quotes where RFC 4180 puts them).
+
+    A line ends at LF, CRLF or a lone CR; one inside a quoted field belongs to its
+    record. The csv module finds the same records in seconds per million; here numpy
+    finds them from the positions of the line breaks and the quotes.
+
+    Examples
+    --------
+    >>> record_lines(b'a,b\\r\\n1,"x\\r\\ny"\\r\\n\\r\\n2,z').tolist()
+    [1, 2, 5]
+    """
+    data = np.frombuffer(raw, dtype=np.uint8)[start:]
+    if not len(data):
+        return np.zeros(0, dtype=np.int64)
+    lf = np.flatnonzero(data == 0x0A)
+    cr = np.flatnonzero(data == 0x0D)
+    cr = cr[data[np.minimum(cr + 1, len(data) - 1)] != 0x0A]  # a lone CR ends a line too
+    breaks = np.union1d(lf, cr)  # the last byte of every line break, in order
+    quotes = np.flatnonzero(data == 0x22)
+    outside = np.searchsorted(quotes, breaks) % 2 == 0  # an even number of quotes before
+    line = np.arange(1, len(breaks) + 1, dtype=np.int64)  # break k ends line k
+    ends, end_lines = breaks[outside], line[outside]
+    first = np.concatenate([[0], ends + 1])  # where each record starts
+    first_line = np.concatenate([[1], end_lines + 1])
+    # Each record's text without its line break (a CRLF ends one byte earlier).
+    stop = np.append(ends, len(data)).astype(np.int64)
+    crlf = np.zeros(len(stop), dtype=bool)
+    crlf[:-1] = (data[ends] == 0x0A) & (ends > 0) & (data[np.maximum(ends - 1, 0)] == 0x0D)
+    length = stop - first - crlf
+    return first_line[length > 0]
 
 
 def _to_pandas(column: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray | np.ndarray:

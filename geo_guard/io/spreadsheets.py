@@ -25,11 +25,12 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,8 +38,11 @@ import shapely
 from geopandas.array import GeometryDtype
 
 from geo_guard._errors import OptionError, OutputError, name_list
-from geo_guard.io.files import PathLike, check_target
+from geo_guard.io.files import PathLike, atomic_path, check_target
 from geo_guard.io.xlsx_writer import XLSX_MAX_CHARS, Sheet, write_workbook
+
+if TYPE_CHECKING:  # imported when a workbook is read or saved: a sixth of a second
+    import openpyxl
 
 logger = logging.getLogger(__name__)
 
@@ -297,3 +301,21 @@ def write_xlsx_sheets(
                               formats.get(name, {})))
     write_workbook(prepared, target)
     return target
+
+
+def save_workbook_atomically(workbook: openpyxl.Workbook, target: Path) -> Path:
+    """Save an openpyxl workbook to ``target`` atomically (the old file stays on failure).
+
+    Examples
+    --------
+    >>> import openpyxl
+    >>> save_workbook_atomically(openpyxl.Workbook(), tmp / "empty.xlsx").name
+    'empty.xlsx'
+    """
+    # Zip in memory, then write once: openpyxl leaves its zip file open when the disk fills
+    # up, and its clean-up at exit would print a traceback.
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with atomic_path(target) as temp:
+        temp.write_bytes(buffer.getbuffer())
+    return Path(target)

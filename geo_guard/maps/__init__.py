@@ -3,9 +3,11 @@
 `compose` builds a map from layers (`risk_map`, `add_*`, `save_map`); `layers` turns
 frames into map layers; `elements` encodes their data as escaped JSON and `page` puts it
 into the page (user text travels only as data, never through a template); `split` writes
-one page per area; `assets` inlines the vendored JavaScript in `static/`.
+one page per area; `assets` inlines the vendored JavaScript in `static/`; `audit` draws
+the audit of markers, fences and crossings.
 """
 
+from geo_guard.maps.audit import add_audit
 from geo_guard.maps.compose import (
     BASEMAPS,
     Basemap,
@@ -30,6 +32,7 @@ __all__ = [
     "BASEMAPS",
     "Basemap",
     "add_admin",
+    "add_audit",
     "add_basemap",
     "add_canal",
     "add_controls",

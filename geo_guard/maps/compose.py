@@ -36,6 +36,7 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import folium
 import folium.plugins
@@ -48,6 +49,7 @@ from geo_guard.canal.model import Canal
 from geo_guard.crs import wgs84_to_gcj02
 from geo_guard.io.files import atomic_path
 from geo_guard.maps.assets import CDN, inline_assets
+from geo_guard.maps.audit import add_audit
 from geo_guard.maps.elements import map_state
 from geo_guard.maps.layers import (
     WGS84,
@@ -427,6 +429,7 @@ def risk_map(
     weak_stands: gpd.GeoDataFrame | None = None,
     forest: gpd.GeoDataFrame | None = None,
     admin: gpd.GeoDataFrame | None = None,
+    audit: Any = None,
     basemap: str | None = None,
     tianditu_key: str | None = None,
     title: str | None = None,
@@ -449,6 +452,8 @@ def risk_map(
         Classified risk sources (:func:`geo_guard.classify.classify`).
     gaps, weak_stands, forest, admin : GeoDataFrame, optional
         Corridor gaps, weak stands, forest patches, township/village polygons.
+    audit : AuditResult, path or mapping, optional
+        The audit of markers, fences and crossings (:func:`geo_guard.maps.audit.add_audit`).
     basemap : str, optional
         ``"osm"`` (default for a new map), ``"tianditu-vec"``, ``"tianditu-img"``,
         ``"amap"``, ``"amap-img"`` or ``"none"``; for an existing ``m`` nothing is added
@@ -499,6 +504,8 @@ def risk_map(
         add_weak_stands(m, weak_stands)
     if gaps is not None:
         add_gaps(m, gaps)
+    if audit is not None:
+        add_audit(m, audit)
     if canal is not None:
         add_canal(m, canal)
     if sources is not None:

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo_guard.settings import ZONE_NAMES
+from geo_guard.vocabulary.headers import HEADERS
 from geo_guard.vocabulary.source_types import SOURCE_TYPES
 
 __all__ = [
@@ -46,65 +46,19 @@ __all__ = [
 ]
 
 #: Chinese labels of the columns geo_guard adds (input columns keep their own names).
-COLUMN_LABELS: dict[str, str] = {
-    "name": "名称",
-    "zone": "保护区",
-    "zone_level": "保护区级别",
-    "distance_m": "距中心线 (m)",
-    "chainage_m": "里程 (m)",
-    "stake": "桩号",
-    "bank": "岸别",
-    "segment_id": "渠段",
-    "lon": "经度 (WGS84)",
-    "lat": "纬度 (WGS84)",
-    "source_type": "风险源类型",
-    "status": "状态",
-    "reason": "说明",
-    "township": "乡镇(街道)",
-    "village": "行政村",
-    "structure": "建筑物类型",
-    "section": "挖填方",
-    "groundwater": "地下水位",
-    "permeability": "渗透性",
-    "area_type": "区域类型",
-    "rule": "适用规则",
-    "width_m": "宽度 (m)",
-    "inner_m": "内边线距中心线 (m)",
-    "outer_m": "外边线距中心线 (m)",
-    "area_m2": "面积 (m²)",
-    "length_m": "长度 (m)",
-    "chainage_from_m": "起点里程 (m)",
-    "chainage_to_m": "终点里程 (m)",
-    "stake_from": "起点桩号",
-    "stake_to": "终点桩号",
-    "edge_left_m": "左岸管理范围宽 (m)",
-    "edge_right_m": "右岸管理范围宽 (m)",
-    "gap_m": "断档长度 (m)",
-    "kind": "类别",
-    "note": "备注",
-    "forest_id": "林地编号",
-    "code": "编码",
-    "gap_id": "断档编号",
-    "belt_m2": "林带面积 (m²)",
-    "forest_m2": "林地面积 (m²)",
-    "uncovered_m2": "未覆盖面积 (m²)",
-    "coverage": "覆盖率",
-    "mean_coverage": "平均覆盖率",
-    "action": "措施",
-    "survival": "保存率",
-    "canopy": "郁闭度",
-    "species": "树种",
-    "planting_year": "栽植年份",
-}
+COLUMN_LABELS: dict[str, str] = HEADERS
 
 #: Number formats of known numeric columns (others: up to 10 significant digits).
 _FORMATS: dict[str, str] = {
     "distance_m": "{:.1f}",
+    "edge_distance_m": "{:.1f}",
+    "zone_boundary_m": "{:.1f}",
     "chainage_m": "{:.1f}",
     "chainage_from_m": "{:.1f}",
     "chainage_to_m": "{:.1f}",
     "length_m": "{:.1f}",
     "gap_m": "{:.1f}",
+    "excluded_m": "{:.1f}",
     "lon": "{:.6f}",
     "lat": "{:.6f}",
     "area_m2": "{:,.0f}",
@@ -134,6 +88,9 @@ TYPE_SHAPES: dict[str, str] = dict(
             "cross",
             "hourglass",
             "house",
+            "fish",
+            "mound",
+            "heart",
             "circle",
         ),
         strict=True,
@@ -168,6 +125,28 @@ def _plus(arm: float, half: float, rotate_deg: float = 0.0) -> list[float]:
     return [round(float(v), 3) for v in (xy @ rot.T).ravel()]
 
 
+def _fish() -> list[float]:
+    """A fish facing left: an oval body and a forked tail (水产养殖)."""
+    t = np.radians(np.linspace(30, 330, 13))  # from the back over the nose and round
+    body_x, body_y = 0.85 * np.cos(t) - 0.3, 0.62 * np.sin(t)
+    tail_x, tail_y = np.array([1.3, 1.0, 1.3]), np.array([-0.7, 0.0, 0.7])
+    return _flat(np.concatenate([body_x, tail_x]), np.concatenate([body_y, tail_y]))
+
+
+def _mound() -> list[float]:
+    """A heap on the ground: half a disc on a flat base (采砂)."""
+    t = np.radians(np.linspace(0, 180, 11))
+    return _flat(1.3 * np.cos(t), -1.1 * np.sin(t) + 0.55)
+
+
+def _heart() -> list[float]:
+    """A heart (医疗机构)."""
+    t = np.linspace(0, 2 * np.pi, 25)[:-1]
+    x = 16 * np.sin(t) ** 3
+    y = 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t)
+    return _flat(x / 12.5, -(y + 3) / 12.5)
+
+
 #: Unit outlines (x, y pairs, screen y down) drawn around each marker's centre.
 SHAPE_VERTICES: dict[str, list[float] | None] = {
     "circle": None,
@@ -182,6 +161,9 @@ SHAPE_VERTICES: dict[str, list[float] | None] = {
     "cross": _plus(1.25, 0.4, 45),
     "hourglass": [-1.0, -1.05, 1.0, -1.05, 0.0, 0.0, 1.0, 1.05, -1.0, 1.05, 0.0, 0.0],
     "house": [0.0, -1.2, 1.1, -0.2, 0.8, -0.2, 0.8, 1.0, -0.8, 1.0, -0.8, -0.2, -1.1, -0.2],
+    "fish": _fish(),
+    "mound": _mound(),
+    "heart": _heart(),
 }
 
 
@@ -212,14 +194,6 @@ def json_for_script(obj: Any) -> str:
     if LONE_SURROGATE.search(text):
         text = LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return False
 
 
 _FIXED = {"{:.0f}": 0, "{:.1f}": 1, "{:.2f}": 2, "{:.6f}": 6}
@@ -511,8 +485,3 @@ def legend_row(
 def zone_label(level: int) -> str:
     """Chinese name of a zone level; unknown levels are shown as numbers."""
     return ZONE_NAMES.get(int(level), f"级别 {int(level)}")
-
-
-def frame_bounds(frame: gpd.GeoDataFrame) -> list[float]:
-    """WGS84 bounds of a frame's non-empty geometries."""
-    return [float(b) for b in frame.total_bounds]

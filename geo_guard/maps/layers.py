@@ -46,6 +46,7 @@ from geo_guard.maps.elements import (
 )
 from geo_guard.maps.page import DataLayer, html_text
 from geo_guard.settings import FAR_FROM_CANAL_M, OUTSIDE_LEVEL, ZONE_COLOURS
+from geo_guard.vocabulary.columns import NAME_COLUMNS
 from geo_guard.vocabulary.zone_levels import zone_levels
 
 __all__ = [
@@ -67,8 +68,12 @@ logger = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
 #: Columns naming a risk source, first found wins (popup title, search).
-SOURCE_NAME_COLUMNS = ("名称", "name", "风险源名称", "单位名称", "企业名称", "点位名称", "名字")
+SOURCE_NAME_COLUMNS = NAME_COLUMNS
 SOURCE_ID_COLUMNS = ("序号", "编号", "id", "ID", "code")
+#: The layer of sources more than 50 km from the canal (status ``far``): drawn apart, to be
+#: checked (a typing slip, a point in another CRS).
+FAR_LABEL = f"待核实（距总干渠超过{FAR_FROM_CANAL_M / 1000:.0f}公里）"
+FAR_COLOUR = "#8e24aa"
 #: Columns kept out of popups: shown another way (coordinates, stake) or internal.
 _HIDDEN = frozenset({"lon", "lat", "zone_level", "status", "chainage_m", "start_m", "end_m"})
 _CANAL_COLOUR = "#0050b4"
@@ -370,7 +375,8 @@ def add_sources(
     """Add classified risk sources: colour = zone, shape = type, popup = all attributes.
 
     One layer per zone (一级保护区内, 二级 ...), drawn on a canvas from column-encoded
-    data, so 100,000 points stay fast and small. Rows with ``status == "invalid"`` or
+    data, so 100,000 points stay fast and small. Sources more than 50 km from the canal
+    (status ``far``) get a layer of their own, 待核实. Rows with ``status == "invalid"`` or
     without coordinates are skipped and counted in the legend.
 
     Parameters
@@ -393,7 +399,7 @@ def add_sources(
     Returns
     -------
     list of DataLayer
-        One per zone level present, least strict first.
+        One per zone level present, least strict first, then the far sources' layer.
 
     Raises
     ------
@@ -438,12 +444,15 @@ def add_sources(
     prepared = prepare_columns(frame, shown)
     layers = []
     zone_rows = []
-    for level in sorted(set(levels[valid].tolist()), key=lambda v: -v):
-        rows = np.flatnonzero(valid & (levels == level))
+    near = valid & ~placed.far
+    groups = [(zone_label(level), ZONE_COLOURS.get(int(level), "#777777"),
+               np.flatnonzero(near & (levels == level)))
+              for level in sorted(set(levels[near].tolist()), key=lambda v: -v)]
+    if (valid & placed.far).any():  # their own layer: to be checked, not in a zone's count
+        groups.append((FAR_LABEL, FAR_COLOUR, np.flatnonzero(valid & placed.far)))
+    for zone, colour, rows in groups:
         x0, x = integer_coords(placed.lon[rows])
         y0, y = integer_coords(placed.lat[rows])
-        colour = ZONE_COLOURS.get(int(level), "#777777")
-        zone = zone_label(level)
         layer_name = f"{name} · {zone}"
         codes, uniques = pd.factorize(pd.Series(shapes[rows], dtype=object))
         spec = {
@@ -523,6 +532,8 @@ def placed_sources(sources: pd.DataFrame) -> Placed:
     distance = (pd.to_numeric(frame["distance_m"], errors="coerce").to_numpy(dtype=float)
                 if "distance_m" in frame.columns else np.zeros(len(frame)))
     far = np.nan_to_num(distance, nan=0.0) > FAR_FROM_CANAL_M
+    if "status" in frame.columns:
+        far |= frame["status"].astype(str).str.strip().str.lower().eq("far").to_numpy()
     return Placed(frame, lon, lat, levels, valid, far)
 
 

@@ -48,17 +48,24 @@ from geo_guard.maps.elements import display_strings, map_state
 from geo_guard.maps.layers import SOURCE_NAME_COLUMNS, WGS84, add_sources, placed_sources
 from geo_guard.maps.page import DataCall, DataLayer
 from geo_guard.settings import ZONE_NAMES
+from geo_guard.vocabulary.columns import (
+    TOWNSHIP_HEADERS,
+    VILLAGE_HEADERS,
+    find_column,
+    header_form,
+)
 from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import ZoneRules
 
-__all__ = ["AREA_COLUMNS", "split_maps"]
+__all__ = ["AREA_COLUMNS", "area_kind", "split_maps"]
 
 logger = logging.getLogger(__name__)
 
-#: Columns holding each kind of area, first found wins.
+#: Columns holding each kind of area, first found wins (full-width brackets as the forms
+#: write them, 乡镇（街道）, match too).
 AREA_COLUMNS: dict[str, tuple[str, ...]] = {
-    "township": ("township", "乡镇", "乡镇(街道)", "街道"),
-    "village": ("village", "行政村", "村"),
+    "township": TOWNSHIP_HEADERS,
+    "village": VILLAGE_HEADERS,
 }
 _NO_AREA = {"township": "未归属乡镇", "village": "未归属行政村"}
 _TABLE_ID = "gg-sources-table"
@@ -70,16 +77,30 @@ _HASH_CHARS = 8
 
 
 def _area_column(frame: pd.DataFrame, kind: str) -> str | None:
-    for column in AREA_COLUMNS[kind]:
-        if column in frame.columns:
-            return column
-    return None
+    return find_column(list(frame.columns), AREA_COLUMNS[kind])
+
+
+def area_kind(by: str) -> str:
+    """``township`` or ``village`` from what a user typed: the English word or a header
+    of the forms (乡镇, 乡镇（街道）with full-width brackets, 街道, 行政村, 村 …).
+
+    Examples
+    --------
+    >>> area_kind("乡镇（街道）"), area_kind("行政村"), area_kind("Township")
+    ('township', 'village', 'township')
+    """
+    form = header_form(by)
+    for kind, headers in AREA_COLUMNS.items():
+        if form in {header_form(h) for h in headers}:
+            return kind
+    raise OptionError(
+        f"--split-by must be township or village (乡镇、乡镇（街道）、行政村 …), got {by!r}"
+    )
 
 
 def _area_labels(frame: pd.DataFrame, by: str) -> tuple[pd.Series, str]:
     """Area label per row (village names are prefixed with their township) and column."""
-    if by not in AREA_COLUMNS:
-        raise OptionError(f"--split-by must be township or village, got {by!r}")
+    by = area_kind(by)
     column = _area_column(frame, by)
     if column is None:
         raise OptionError(
@@ -284,7 +305,8 @@ def split_maps(
     out_dir : str or path-like
         Folder for the pages; created if missing. Other files in it stay.
     by : {"township", "village"}
-        Villages are labelled with their township (the same name can exist twice).
+        Villages are labelled with their township (the same name can exist twice). The
+        forms' words are accepted too: 乡镇, 乡镇（街道）, 街道, 行政村, 村 (:func:`area_kind`).
     canal, rules, zones, gaps, weak_stands, forest, admin
         As :func:`risk_map`; zones are built once from ``canal`` + ``rules``.
     basemap, tianditu_key, title, offline, name_column
@@ -310,6 +332,7 @@ def split_maps(
     >>> len(paths) > 10, paths[-1].name
     (True, 'index.html')
     """
+    by = area_kind(by)
     placed = placed_sources(sources)
     labels, _ = _area_labels(placed.frame, by)
     folder = Path(out_dir)

@@ -1,5 +1,5 @@
 """Classified risk sources as the bureau reads them: the table under Chinese headers and a
-workbook with summary sheets (按保护区统计, 按类型统计, 无效行).
+workbook with summary sheets (按保护区统计, 按类型统计, 无效行及待核实, 读取说明).
 
 The same layout serves ``geo-guard classify -o x.xlsx`` and the Python API.
 
@@ -7,32 +7,46 @@ Examples
 --------
 >>> from geo_guard.reports.classification import classification_sheets, write_classified
 >>> list(classification_sheets(sources))
-['分类结果', '按保护区统计', '按类型统计', '无效行']
+['分类结果', '按保护区统计', '按类型统计', '无效行及待核实']
 >>> write_classified(sources, tmp / "sources.xlsx").name
 'sources.xlsx'
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from geo_guard._errors import OptionError
-from geo_guard.classification import CHINESE_HEADERS, summarise
+from geo_guard._errors import InputFileError, OptionError
+from geo_guard.classification import CHINESE_HEADERS, NOTES, OUTPUT_COLUMNS, summarise
+from geo_guard.io import LAYOUT, as_layout
+from geo_guard.io.coord_headers import find_coordinate_columns
 from geo_guard.io.kml import KML_SUFFIXES, write_kml
 from geo_guard.io.spreadsheets import write_xlsx_sheets
 from geo_guard.io.vector import write_table, write_vector
+from geo_guard.settings import FAR_FROM_CANAL_M
+from geo_guard.vocabulary.columns import (
+    ID_COLUMNS,
+    NAME_COLUMNS,
+    TOWNSHIP_HEADERS,
+    TYPE_HEADERS,
+    VILLAGE_HEADERS,
+    find_column,
+)
 
-__all__ = ["NUMBER_FORMATS", "OUTPUT_SUFFIXES", "SERIAL_COLUMNS", "classification_sheets",
-           "write_classified"]
+__all__ = ["CHECK_SHEET", "NUMBER_FORMATS", "OUTPUT_SUFFIXES", "SERIAL_COLUMNS",
+           "classification_sheets", "rows_to_check", "write_classified"]
 
 #: Excel number formats of the added columns in the workbook (the stored numbers keep
 #: their full precision; the format only decides what a cell shows).
 NUMBER_FORMATS: dict[str, str] = {
-    "zone_level": "0", "distance_m": "0.0", "chainage_m": "0.0", "lon": "0.000000",
-    "lat": "0.000000", **{f"inside_L{level}": "0.0" for level in range(4)},
+    "zone_level": "0", "distance_m": "0.0", "edge_distance_m": "0.0",
+    "zone_boundary_m": "0.0", "chainage_m": "0.0", "lon": "0.000000", "lat": "0.000000",
+    **{f"inside_L{level}": "0.0" for level in range(4)},
 }
 #: Input columns holding a row's serial number (序号): a number in the workbook when every
 #: filled cell is a whole number typed without leading zeros.
@@ -42,12 +56,18 @@ _WHOLE_NUMBER = r"^(?:0|[1-9][0-9]{0,14})$"
 #: What a classification can be written to.
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet",
                                     ".shp", ".kml", ".kmz")
+#: The sheet of rows to look at again: not placed (无效) or placed far away (待核实).
+CHECK_SHEET = "无效行及待核实"
+#: How the sheet of rows to check names a status.
+STATUS_WORDS = {"invalid": "无效",
+                "far": f"待核实（距总干渠超过{FAR_FROM_CANAL_M / 1000:.0f}公里）"}
 
 
 def classification_sheets(result: pd.DataFrame, summary: dict[str, Any] | None = None, *,
                           headers: str = "zh", keep_geometry: bool = False
                           ) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets: every row, then counts by zone and type, then invalid rows.
+    """The workbook's sheets: every row, counts by zone and type, the rows to check, and
+    how the file was read.
 
     Parameters
     ----------
@@ -60,6 +80,14 @@ def classification_sheets(result: pd.DataFrame, summary: dict[str, Any] | None =
     keep_geometry : bool
         Keep the geometry column (as WKT) on the first sheet; a table read from CSV/XLSX
         had none, so the default leaves it out.
+
+    Returns
+    -------
+    dict
+        ``分类结果``, ``按保护区统计``, ``按类型统计``, ``无效行及待核实`` (:func:`rows_to_check`)
+        and, when there is anything to say, ``读取说明``: how a form was read (header
+        rows, 填报单位/填报时间, notes under the records, merged cells filled down,
+        sheets left out) and the notes on the whole table (the GCJ-02 hint).
     """
     summary = summarise(result) if summary is None else summary
     table = _table(result, headers=headers, keep_geometry=keep_geometry)
@@ -67,8 +95,74 @@ def classification_sheets(result: pd.DataFrame, summary: dict[str, Any] | None =
                                               "rows": "点位数"})
     by_type = summary["source_type"].rename(columns={"source_type": "风险源类型",
                                                      "rows": "点位数"})
-    invalid = summary["invalid"].rename(columns={"row": "行号", "reason": "说明"})
-    return {"分类结果": table, "按保护区统计": by_zone, "按类型统计": by_type, "无效行": invalid}
+    sheets = {"分类结果": table, "按保护区统计": by_zone, "按类型统计": by_type,
+              CHECK_SHEET: rows_to_check(result, summary)}
+    notes = reading_notes(result)
+    if len(notes):
+        sheets["读取说明"] = notes
+    return sheets
+
+
+def rows_to_check(result: pd.DataFrame, summary: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The rows not placed (无效) or placed more than 50 km out (待核实), findable in the
+    file: sheet and row number, the columns that identify the row as typed (序号, 名称,
+    乡镇（街道）, 行政村, type, coordinates), status, distance to the canal and reason.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"序号": [1, 2], "名称": ["甲", "乙"], "经度": [112.3, "不详"],
+    ...                       "纬度": [33.0, 33.0]})
+    >>> from geo_guard import classify
+    >>> rows_to_check(classify(table, canal, rules)).columns.tolist()[:5]
+    ['行号', '序号', '名称', '经度', '纬度']
+    """
+    summary = summarise(result) if summary is None else summary
+    found = summary["invalid"]
+    positions = found.index.to_numpy(dtype=np.int64)
+    out = pd.DataFrame(index=range(len(found)))
+    if "sheet" in found.columns:
+        out["工作表"] = found["sheet"].to_numpy(dtype=object)
+    out["行号"] = found["row"].to_numpy()
+    for column in identifying_columns(result):  # the few rows only, not a million strings
+        out[str(column)] = result[column].iloc[positions].to_numpy(dtype=object)
+    out["状态"] = [STATUS_WORDS.get(str(v), str(v)) for v in found["status"]]
+    distance = pd.to_numeric(result["distance_m"], errors="coerce").to_numpy(dtype=float)
+    out["距中心线(km)"] = np.round(distance[positions] / 1000, 1)
+    out["说明"] = found["reason"].to_numpy(dtype=object)
+    return out
+
+
+def identifying_columns(result: pd.DataFrame) -> list[Any]:
+    """Input columns that tell a row apart, in table order: number, name, township,
+    village, type as typed, and the coordinates as typed."""
+    added = {*OUTPUT_COLUMNS, "geometry"}
+    layout = as_layout(result.attrs.get(LAYOUT))
+    if layout is not None and layout.sheet_column:
+        added.add(layout.sheet_column)
+    inputs = [c for c in result.columns if str(c) not in added]
+    wanted = {find_column(inputs, headers) for headers in (
+        ID_COLUMNS, NAME_COLUMNS, TOWNSHIP_HEADERS, VILLAGE_HEADERS, TYPE_HEADERS)}
+    with contextlib.suppress(InputFileError):  # no coordinate columns (a vector file)
+        wanted.update(find_coordinate_columns([str(c) for c in inputs]))
+    return [c for c in inputs if c in wanted or str(c) in wanted]
+
+
+def reading_notes(result: pd.DataFrame) -> pd.DataFrame:
+    """One line per fact about how the table was read and what to check in it.
+
+    Examples
+    --------
+    >>> reading_notes(pd.DataFrame({"a": [1]})).columns.tolist()
+    ['说明']
+    """
+    lines: list[str] = list(result.attrs.get(NOTES) or [])
+    layout = as_layout(result.attrs.get(LAYOUT))
+    if layout is not None and not layout.plain:
+        for sheet in layout.sheets:
+            where = f"{sheet.sheet}: " if sheet.sheet is not None and len(layout.sheets) > 1 else ""
+            lines += [f"{where}{label}：{value}" for label, value in sheet.filled_in.items()]
+        lines += layout.describe()
+    return pd.DataFrame({"说明": lines}, dtype=object)
 
 
 def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str = "zh",

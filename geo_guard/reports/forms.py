@@ -53,8 +53,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geo_guard._errors import OptionError, OutputError
-from geo_guard.io import atomic_path
-from geo_guard.io.spreadsheets import escape_formula
+from geo_guard.io.spreadsheets import escape_formula, save_workbook_atomically
 from geo_guard.reports.digest import check_problems, chinese_date, plain_text, zone_names
 
 __all__ = [
@@ -349,9 +348,7 @@ def save_workbook(workbook: openpyxl.Workbook, path: PathLike) -> Path:
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise OutputError(f"{target.name}: a form is written as .xlsx; give a path ending in .xlsx")
-    with atomic_path(target) as temp:
-        workbook.save(temp)
-    return target
+    return save_workbook_atomically(workbook, target)
 
 
 def output_folder(out_dir: PathLike) -> Path:

@@ -39,32 +39,17 @@ from geo_guard.reports.digest import (
     problem_points,
     zone_names,
 )
+from geo_guard.vocabulary.headers import LEDGER_HEADERS
 
 __all__ = ["POPUP_COLUMNS", "problems_map", "write_problems_map"]
 
 PathLike = str | os.PathLike[str]
 
-#: Ledger columns shown in a problem's popup, under their Chinese names, in this order.
-POPUP_COLUMNS: dict[str, str] = {
-    "problem_id": "编号",
-    "name": "名称",
-    "township": "乡镇（街道）",
-    "village": "行政村",
-    "source_type": "风险源类型",
-    "zone": "保护区",
-    "stake": "桩号",
-    "bank": "岸别",
-    "description": "风险源描述",
-    "measure": "整改措施",
-    "deadline": "整改时限",
-    "unit": "责任单位",
-    "person": "责任人",
-    "status": "状态",
-    "progress": "整改进度",
-    "found_on": "发现日期",
-    "rectified_on": "整改完成日期",
-    "closed_on": "销号日期",
-}
+#: Ledger columns shown in a problem's popup, in this order, under the ledger's headers.
+_POPUP_ORDER = ("problem_id", "name", "township", "village", "source_type", "zone", "stake",
+                "bank", "description", "measure", "deadline", "unit", "person", "status",
+                "progress", "found_on", "rectified_on", "closed_on")
+POPUP_COLUMNS: dict[str, str] = {c: LEDGER_HEADERS[c] for c in _POPUP_ORDER}
 OVERDUE_LAYER = "超期未整改"
 LEGEND_HEADING = "问题状态"
 

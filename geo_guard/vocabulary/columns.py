@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -177,21 +178,58 @@ def canonical_column(name: str) -> str:
     return ATTRIBUTE_ALIASES.get(stripped, stripped.lower() if stripped.isascii() else stripped)
 
 
+def header_form(name: object) -> str:
+    """A header as compared: NFKC (full-width brackets and letters as ASCII), lower case,
+    without spaces or a BOM.
+
+    Examples
+    --------
+    >>> header_form(" 乡镇（街道） "), header_form("ＸＺＱＭＣ")
+    ('乡镇(街道)', 'xzqmc')
+    """
+    text = unicodedata.normalize("NFKC", str(name)).replace("\ufeff", "")
+    return "".join(text.split()).lower()
+
+
 def find_column(columns: Sequence[Any], headers: Sequence[str]) -> Any | None:
-    """First of ``headers`` (case-insensitive, spaces trimmed) found among ``columns``.
+    """First of ``headers`` found among ``columns`` (compared by :func:`header_form`:
+    case, spaces and full-width brackets do not matter).
 
     Examples
     --------
     >>> find_column(["名称", "Type"], ("source_type", "type"))
     'Type'
+    >>> find_column(["序号", "乡镇（街道）"], TOWNSHIP_HEADERS)
+    '乡镇（街道）'
     """
-    lowered = {str(c).strip().lower(): c for c in columns}
+    forms: dict[str, Any] = {}
+    for c in columns:
+        forms.setdefault(header_form(c), c)
     for header in headers:
-        if header.lower() in lowered:
-            return lowered[header.lower()]
+        found = forms.get(header_form(header))
+        if found is not None:
+            return found
     return None
 
 #: Headers that name a feature (a risk source, a village, a crossing), most specific first.
 NAME_COLUMNS: tuple[str, ...] = (
     "名称", "name", "风险源名称", "单位名称", "企业名称", "点位名称", "名字",
+)
+
+#: Headers of a risk source's number in a list, most specific first.
+ID_COLUMNS: tuple[str, ...] = ("序号", "编号", "点位编号", "问题编号", "id", "fid", "code", "no")
+
+#: Headers holding the township (乡镇/街道) name, best first: the forms' own words, the
+#: third national land survey's field (XJQYMC 乡级区域名称), English.
+TOWNSHIP_HEADERS: tuple[str, ...] = (
+    "township", "乡镇(街道)", "乡镇", "乡镇街道", "乡镇名称", "街道", "乡级区域名称", "xjqymc",
+    "town",
+)
+#: Headers holding the village (行政村/社区) name, best first (CJQYMC 村级区域名称).
+VILLAGE_HEADERS: tuple[str, ...] = (
+    "village", "行政村", "村(社区)", "村", "社区", "村名", "村级区域名称", "cjqymc",
+)
+#: Headers that hold the risk-source type as typed, best first.
+TYPE_HEADERS: tuple[str, ...] = (
+    "source_type", "风险源类型", "类型", "问题类型", "污染源类型", "类别", "type",
 )

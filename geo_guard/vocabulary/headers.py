@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["CORRIDOR_HEADERS", "HEADERS", "chinese_headers", "english_headers"]
+__all__ = ["AUDIT_HEADERS", "CORRIDOR_HEADERS", "HEADERS", "LEDGER_HEADERS", "chinese_headers",
+           "english_headers"]
 
 #: Chinese header of every column geo_guard adds or reports.
 HEADERS: dict[str, str] = {
     # classification
     "zone": "保护区", "zone_level": "级别", "distance_m": "距中心线(m)",
+    "edge_distance_m": "距管理范围边线(m)", "zone_boundary_m": "距所在保护区外边线(m)",
     "chainage_m": "里程(m)", "stake": "桩号", "bank": "岸别", "segment_id": "渠段",
     "lon": "经度(WGS84)", "lat": "纬度(WGS84)", "source_type": "风险源类型(归类)",
     "status": "状态", "reason": "说明", "township": "乡镇(街道)", "village": "行政村",
@@ -40,6 +42,7 @@ HEADERS: dict[str, str] = {
     "stake_from": "起点桩号", "stake_to": "终点桩号",
     # ecological corridor
     "gap_id": "断档编号", "gap_m": "断档长度(m)", "gap_share": "断档长度占比(%)",
+    "excluded_m": "其中排除长度(m)", "excluded_m2": "排除面积(m²)",
     "gaps": "断档处数", "belt_m2": "林带面积(m²)", "forest_m2": "林地面积(m²)",
     "uncovered_m2": "未覆盖面积(m²)", "coverage": "覆盖率(%)", "mean_coverage": "平均覆盖率(%)",
     "action": "措施", "forest_id": "林地编号", "survival": "保存率", "canopy": "郁闭度",
@@ -55,6 +58,40 @@ CORRIDOR_HEADERS: dict[str, str] = {
     "outer_m": "林带外边距中心线(m)",
     "area_m2": "林带内面积(m²)",
     "reason": "原因",
+}
+
+
+#: The problem register (问题整改台账): a problem's fields, as the forms (附件2–4) name them.
+LEDGER_HEADERS: dict[str, str] = {
+    **HEADERS,
+    "problem_id": "编号", "township": "乡镇（街道）", "source_type": "风险源类型",
+    "zone": "保护区类型", "zone_level": "保护区级别", "description": "风险源描述",
+    "origin": "问题来源", "found_on": "发现日期", "found_by": "发现人", "measure": "整改措施",
+    "deadline": "整改时限", "unit": "责任单位", "person": "责任人", "progress": "整改进度",
+    "status": "状态", "overdue": "超期", "due_soon": "临期", "closed_on": "销号日期",
+    "rectified_on": "整改完成日期", "updated_at": "最后更新",
+}
+
+
+#: The audit's tables (标志及隔离防护设施): markers, crossings, fences, findings.
+AUDIT_HEADERS: dict[str, str] = {
+    **HEADERS,
+    "kind": "类型", "code": "编号", "condition": "状况", "photo": "照片",
+    "input_row": "原表行号", "boundary_id": "边界编号", "offset_m": "距边界(m)",
+    "counted": "计入界标间距", "corner_id": "拐点编号", "turn_deg": "转角(°)",
+    "nearest_marker_m": "最近完好界标距离(m)", "position_m": "沿边界位置(m)",
+    "from_m": "沿边界起点(m)", "to_m": "沿边界终点(m)", "length_m": "长度(m)",
+    "from_marker": "起点界标", "to_marker": "终点界标", "gap_id": "编号",
+    "closed": "闭合边界", "markers": "完好界标数", "max_spacing_m": "最大间距(m)",
+    "gaps": "超限段数", "gap_m": "超限总长(m)", "corners": "拐点数",
+    "corners_without_marker": "缺界标拐点数",
+    "crossing_id": "工程编号", "entry": "进入点", "sign": "警示牌",
+    "sign_distance_m": "最近完好警示牌距离(m)", "crosses_first_zone": "穿越一级保护区或总干渠",
+    "crash_barrier": "防撞护栏", "drainage_channel": "事故导流槽", "emergency_pool": "应急池",
+    "missing": "缺少的设施", "unknown": "情况不明的设施", "findings": "问题",
+    "entries": "进入点数", "entries_without_sign": "无警示牌进入点数",
+    "damaged_fence": "段内隔离网损坏或缺失", "category": "问题类别", "ref": "对应编号",
+    "source_type": "问题类型", "description": "问题描述", "reason": "说明",
 }
 
 

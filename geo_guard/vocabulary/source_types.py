@@ -8,6 +8,8 @@ Examples
 --------
 >>> normalise_source_types(["养猪场", "农家乐", "排水口", "化工厂", "", "修车铺"]).tolist()
 ['畜禽养殖', '旅游餐饮', '排污口', '工业企业', '其他', '其他']
+>>> normalise_source_types(["水产养殖", "河道采砂", "村卫生室", "医院排污口"]).tolist()
+['水产养殖', '采砂', '医疗机构', '排污口']
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import pandas as pd
 
 OTHER = "其他"
 
-#: The seed's categories, in the order of its attachment tables.
+#: The seed's categories, in the order of its attachment tables, then those field lists
+#: add (水产养殖 ponds beside 网箱养殖 cages, 采砂, 医疗机构); anything else is 其他, with
+#: the original text kept in its own column.
 SOURCE_TYPES: tuple[str, ...] = (
     "工业企业",
     "畜禽养殖",
@@ -32,12 +36,24 @@ SOURCE_TYPES: tuple[str, ...] = (
     "固体废物堆存",
     "经营场所",
     "居民生活污染",
+    "水产养殖",
+    "采砂",
+    "医疗机构",
     OTHER,
 )
 
-#: Keywords found in field spellings, checked in this order (more specific first).
+#: Keywords found in field spellings, checked in this order (more specific first): fish
+#: are not livestock (水产养殖 before the 养殖 of 畜禽养殖), a hospital's sewage outlet is
+#: an outlet (排污口 before 医疗机构), a sand-washing plant is sand (采砂 before 工业企业).
 _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("网箱养殖", ("网箱", "cage")),
+    (
+        "水产养殖",
+        ("水产", "鱼塘", "鱼池", "养鱼", "渔场", "鱼场", "池塘养殖", "虾", "蟹", "鳖", "藕塘",
+         "aquaculture", "fish", "shrimp"),
+    ),
+    ("采砂", ("采砂", "挖砂", "淘砂", "洗砂", "砂场", "沙场", "砂石", "沙石", "河砂", "采沙",
+              "sand")),
     ("污水处理厂", ("污水处理", "污水厂", "净水厂", "wastewater", "sewage plant", "wwtp")),
     ("垃圾填埋场", ("填埋", "垃圾场", "landfill")),
     (
@@ -45,6 +61,11 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("固废", "固体废", "垃圾堆", "堆放", "堆存", "渣土", "建筑垃圾", "solid waste", "dump"),
     ),
     ("排污口", ("排污口", "排水口", "入河口", "排口", "outfall", "discharge")),
+    (
+        "医疗机构",
+        ("医院", "卫生院", "卫生室", "卫生所", "诊所", "门诊", "医疗", "医务室", "疗养院",
+         "兽医", "hospital", "clinic", "medical"),
+    ),
     (
         "畜禽养殖",
         (

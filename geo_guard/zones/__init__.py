@@ -2,7 +2,9 @@
 
 `rules` reads the ordered zone rules (TOML: match conditions on segment attributes ->
 widths per level and bank); `build` turns a `Canal` and its rules into zone polygons per
-segment, bank and level; `admin` looks points and shapes up in township/village polygons.
+segment, bank and level, on the faces `territory` cuts the plane into by nearest
+centerline part (also the corridor's belt and strips); `admin` looks points and shapes
+up in township/village polygons.
 """
 
 from geo_guard.zones.build import build_zones, dissolve_zones, segment_widths

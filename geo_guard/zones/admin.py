@@ -1,5 +1,9 @@
 """Township (乡镇/街道) and village (行政村) of points, by a spatial join.
 
+The admin layer names its areas under 乡镇/行政村 (or township/village, XJQYMC/CJQYMC of
+the land survey); a file whose names sit in another column (``name`` in DataV files) is
+read with :func:`admin_areas` and ``name_column``.
+
 Examples
 --------
 >>> villages = gpd.read_file("data/boundaries/villages.geojson")
@@ -18,13 +22,46 @@ import shapely
 
 from geo_guard._errors import InputFileError
 from geo_guard.crs import with_input_crs
-from geo_guard.vocabulary.columns import find_column
+from geo_guard.vocabulary.columns import TOWNSHIP_HEADERS, VILLAGE_HEADERS, find_column
 
 ADMIN_COLUMNS = ("township", "village")
 
-#: Headers that hold the township or the village name, best first.
-TOWNSHIP_HEADERS = ("township", "乡镇", "乡镇(街道)", "乡镇（街道）", "乡镇街道", "街道", "town")
-VILLAGE_HEADERS = ("village", "行政村", "村", "社区", "村(社区)", "村（社区）")
+
+def admin_areas(admin: gpd.GeoDataFrame, name_column: str | None = None) -> gpd.GeoDataFrame:
+    """The admin layer with its names under ``township``/``village`` (a copy).
+
+    Parameters
+    ----------
+    admin : GeoDataFrame
+    name_column : str, optional
+        The column holding each area's name when it is not called 乡镇/行政村/township/
+        village (``--admin-name-col name``). Its names are townships (乡镇(街道)) unless
+        the layer also has a township column: then they are villages.
+
+    Raises
+    ------
+    InputFileError
+        ``name_column`` is not a column of the layer (the columns are listed).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> layer = gpd.GeoDataFrame({"name": ["卧龙区"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    >>> admin_areas(layer, "name")[["township"]].values.tolist()
+    [['卧龙区']]
+    """
+    if name_column is None:
+        return admin.copy()
+    if name_column not in admin.columns:
+        raise InputFileError(
+            f"--admin-name-col {name_column!r}: the admin file has no such column; it has: "
+            f"{', '.join(str(c) for c in admin.columns if c != admin.geometry.name)}"
+        )
+    has_township = find_column([c for c in admin.columns if c != name_column],
+                               TOWNSHIP_HEADERS) is not None
+    target = "village" if has_township else "township"
+    out = admin.drop(columns=[c for c in admin.columns if str(c) == target and c != name_column])
+    return out.rename(columns={name_column: target})
 
 
 def admin_join(

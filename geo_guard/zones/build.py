@@ -5,13 +5,15 @@ from the management edge: the management area reaches ``edge`` metres from the
 centerline, the first-class zone ``edge + first``, the second-class zone
 ``edge + first + second`` and so on. All geometry is built in the canal's metric CRS.
 
-How the pieces fit: each segment owns a *territory*, the part of the plane nearest to it,
-cut off at each junction by the line that bisects the canal's turn there; each territory
-is split into banks by the centerline. A zone ring of a segment and bank is the band
-between two buffers of the segment inside that territory. Territories do not overlap and
-leave no hole, so where neighbouring segments have different widths the boundary steps
-at the junction without sliver, hole or overlap; for uniform widths the union equals the
-plain buffer of the centerline (round ends included, as the distance rule implies).
+How the pieces fit: every point belongs to the segment and bank of its nearest
+centerline point (:mod:`geo_guard.zones.territory`), the rule :meth:`Canal.locate` and
+so ``classify`` use, at any turn angle, for segments shorter than the zone widths and
+where the canal comes back near itself. A piece of a segment, bank and level is the part
+of that territory between the level's inner and outer distance. Pieces do not overlap and
+leave no hole (they are unions of the faces of one polygonize), so where neighbouring
+segments have different widths the boundary steps where their territories meet; for
+uniform widths each level's union is the plain buffer ring of the whole centerline
+(round ends included, as the distance rule implies).
 
 Examples
 --------
@@ -42,11 +44,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import LineString, Polygon
-from shapely.ops import split, substring
+from shapely.geometry import Polygon
 
 from geo_guard._errors import OptionError, RulesError
-from geo_guard.canal.geometry import ARC_SEGMENTS, GRID_M, polygonal, to_crs_valid
+from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.settings import (
     BANK_LEFT,
@@ -56,6 +57,7 @@ from geo_guard.settings import (
     ZONE_NAMES,
 )
 from geo_guard.zones.rules import ZoneRules
+from geo_guard.zones.territory import distance_faces
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +170,7 @@ def build_zones(
     if clip is not None:
         area = _clip_area(clip, canal)
         zones["geometry"] = polygonal(
-            shapely.intersection(zones.geometry.values, area, grid_size=GRID_M)
+            shapely.intersection(zones.geometry.values, area)
         )
         zones = zones[~zones.geometry.is_empty].reset_index(drop=True)
     zones["area_m2"] = zones.geometry.area
@@ -176,79 +178,110 @@ def build_zones(
 
 
 def dissolve_zones(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One (multi)polygon per zone level, with its total area.
+    """One (multi)polygon per zone level, with its area measured on the dissolved shape.
+
+    The area is that of the geometry written, in metres: taken in the zones' CRS when it
+    is projected in metres, else in the CGCS2000 Gauss-Kruger zone of the data. Pieces
+    that overlap (zones from elsewhere) are not counted twice.
 
     Examples
     --------
-    >>> dissolve_zones(build_zones(canal, rules))["zone"].tolist()
+    >>> dissolved = dissolve_zones(build_zones(canal, rules))
+    >>> dissolved["zone"].tolist()
     ['管理范围', '一级保护区', '二级保护区', '准保护区']
+    >>> wgs = dissolve_zones(build_zones(canal, rules, crs="EPSG:4326"))
+    >>> bool(np.allclose(wgs["area_m2"], dissolved["area_m2"], rtol=1e-4))
+    True
     """
-    grouped = zones.dissolve(by="zone_level", aggfunc={"area_m2": "sum"}, as_index=False)
+    grouped = zones[["zone_level", zones.geometry.name]].dissolve(by="zone_level",
+                                                                 as_index=False)
     grouped["zone"] = grouped["zone_level"].map(ZONE_NAMES)
+    grouped["area_m2"] = _metric(grouped.geometry).area.to_numpy()
     return grouped[["zone", "zone_level", "area_m2", "geometry"]].sort_values(
         "zone_level", ignore_index=True
     )
 
 
+def _metric(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """The shapes in a CRS measured in metres (their own when it is one)."""
+    from geo_guard.crs import metric_crs_for
+
+    crs = geoms.crs
+    if crs is None or (crs.is_projected and {a.unit_name for a in crs.axis_info} <= {"metre"}):
+        return geoms
+    return geoms.to_crs(metric_crs_for(geoms))
+
+
 # --------------------------------------------------------------------- internals
-def _zone_rings(canal: Canal, widths: pd.DataFrame, ends: str) -> gpd.GeoDataFrame:
-    """Rings per segment, bank and level, in the metric CRS (vectorised per level)."""
+def level_limits(widths: pd.DataFrame, n_segments: int) -> tuple[list[int], np.ndarray]:
+    """Zone levels and the outer distance of each, per segment and bank.
+
+    Returns
+    -------
+    (levels, limits)
+        ``limits[segment, bank, k]`` is the outer distance of level ``levels[k]``, bank 0
+        left and 1 right; NaN where the bank has no such level.
+
+    Examples
+    --------
+    >>> levels, limits = level_limits(segment_widths(canal, rules), len(canal.segments))
+    >>> levels, limits[0, 0].tolist()
+    ([0, 1, 2, 3], [60.0, 110.0, 610.0, nan])
+    """
     levels = sorted(int(c.split("_")[1]) for c in widths.columns if c.startswith("outer_"))
-    reach = float(np.nanmax(widths[[f"outer_{lvl}" for lvl in levels]].to_numpy()))
-    territory = bank_territories(canal, reach, ends=ends)  # keyed by (segment_index, bank)
-    segments = canal.segments.geometry.values
-    records = []
-    previous = None
-    for level in levels:
-        outer = widths[f"outer_{level}"].to_numpy()
-        has = np.isfinite(outer)
-        geoms = np.full(len(widths), None, dtype=object)
-        seg = segments[widths["segment_index"].to_numpy()[has]]
-        own = np.array(
-            [
-                territory[k]
-                for k in zip(widths["segment_index"][has], widths["bank"][has], strict=True)
-            ],
-            dtype=object,
-        )
-        band = shapely.buffer(seg, outer[has], quad_segs=ARC_SEGMENTS)
-        geoms[has] = polygonal(shapely.intersection(band, own, grid_size=GRID_M))
-        ring = geoms if previous is None else _difference(geoms, previous)
-        inner = (
-            widths[f"outer_{levels[levels.index(level) - 1]}"].to_numpy()
-            if level != levels[0]
-            else np.zeros(len(widths))
-        )
-        records.append(
-            pd.DataFrame(
-                {
-                    "zone": ZONE_NAMES[level],
-                    "zone_level": level,
-                    "bank": widths["bank"],
-                    "segment_id": widths["segment_id"],
-                    "rule": widths["rule"],
-                    "width_m": widths[f"width_{level}"],
-                    "inner_m": inner,
-                    "outer_m": outer,
-                    "geometry": ring,
-                    "_order": widths.index * 10 + level,
-                }
-            )
-        )
-        # Where a bank has no such level the previous outer line stays the limit.
-        previous = np.where(has, geoms, previous) if previous is not None else geoms
-    table = pd.concat(records, ignore_index=True)
-    table = table[table["geometry"].notna()]
-    table = table[~shapely.is_empty(table["geometry"].to_numpy())]
+    limits = np.full((n_segments, 2, len(levels)), np.nan)
+    bank = np.where(widths["bank"].to_numpy() == BANK_LEFT, 0, 1)
+    limits[widths["segment_index"].to_numpy(), bank] = widths[
+        [f"outer_{level}" for level in levels]].to_numpy(dtype=float)
+    return levels, limits
+
+
+def _zone_rings(canal: Canal, widths: pd.DataFrame, ends: str) -> gpd.GeoDataFrame:
+    """Pieces per segment, bank and level, in the metric CRS."""
+    levels, limits = level_limits(widths, len(canal.segments))
+    faces = distance_faces(canal, limits, ends=ends)
+    keep = faces.band >= 0
+    bank = np.where(faces.side[keep] > 0, 0, 1)
+    key = (faces.segment[keep] * 2 + bank) * len(levels) + faces.band[keep]
+    pieces = _union_by(faces.geoms[keep], key)
+    # The widths row of each piece: segment_widths gives left, right per segment.
+    keys = np.fromiter(pieces, dtype=np.int64, count=len(pieces))
+    row, index = np.divmod(keys, len(levels))
+    level = np.asarray(levels)[index]
+    pick = widths.to_dict("list")
+    records = [
+        {
+            "zone": ZONE_NAMES[int(lv)],
+            "zone_level": int(lv),
+            "bank": pick["bank"][r],
+            "segment_id": pick["segment_id"][r],
+            "rule": pick["rule"][r],
+            "width_m": pick[f"width_{lv}"][r],
+            "inner_m": pick[f"outer_{levels[k - 1]}"][r] if k else 0.0,
+            "outer_m": pick[f"outer_{lv}"][r],
+            "geometry": geom,
+            "_order": (r, int(lv)),
+        }
+        for r, lv, k, geom in zip(row, level, index, pieces.values(), strict=True)
+    ]
+    table = pd.DataFrame(records, columns=[*ZONE_COLUMNS[:-2], "geometry", "_order"])
     table = table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=canal.metric_crs)
 
 
-def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.full(len(a), None, dtype=object)
-    both = np.array([x is not None and y is not None for x, y in zip(a, b, strict=True)])
-    out[both] = polygonal(shapely.difference(a[both], b[both], grid_size=GRID_M))
-    return out
+def _union_by(geoms: np.ndarray, key: np.ndarray) -> dict[int, Any]:
+    """Faces of one polygonize merged per key (they share their edges exactly)."""
+    order = np.argsort(key, kind="stable")
+    keys, starts = np.unique(key[order], return_index=True)
+    groups = np.split(geoms[order], starts[1:])
+    return {int(k): _coverage_union(g) for k, g in zip(keys, groups, strict=True)}
+
+
+def _coverage_union(faces: np.ndarray) -> Any:
+    """Union of faces that share their edges exactly: the fast coverage union, checked,
+    with the general union as the fallback."""
+    merged = shapely.coverage_union_all(faces)
+    return merged if shapely.is_valid(merged) else shapely.union_all(faces)
 
 
 def bank_territories(
@@ -256,95 +289,25 @@ def bank_territories(
 ) -> dict[tuple[int, str], Any]:
     """Part of the plane owned by each segment and bank, out to ``reach`` metres.
 
-    With ``ends="flat"`` the canal's two ends are cut square, as if the line went on
-    straight: the same cut as at a junction with no turn.
+    A point belongs to the segment and bank of its nearest centerline point
+    (:func:`geo_guard.zones.territory.distance_faces`). With ``ends="flat"`` the parts
+    beyond the canal's two ends are left out.
+
+    Examples
+    --------
+    >>> own = bank_territories(canal, 100.0)
+    >>> round(sum(g.area for g in own.values()) / canal.line.buffer(100, 256).area, 5)
+    1.0
     """
-    segments = canal.segments.geometry.values
-    n = len(segments)
-    radius = reach + 10.0
-    territories = shapely.buffer(segments, radius, quad_segs=ARC_SEGMENTS)
-    if ends == "flat":
-        head, tail = _straight_continuations(canal.line)
-        before, _ = _junction_half_discs(head, segments[0], radius)
-        _, after = _junction_half_discs(segments[-1], tail, radius)
-        territories[0] = polygonal(shapely.difference(territories[0], before, grid_size=GRID_M))
-        territories[-1] = polygonal(
-            shapely.difference(territories[-1], after, grid_size=GRID_M)
-        )
-    for j in range(1, n):
-        before, after = _junction_half_discs(segments[j - 1], segments[j], radius)
-        territories[j - 1] = polygonal(
-            shapely.difference(territories[j - 1], after, grid_size=GRID_M)
-        )
-        territories[j] = polygonal(shapely.difference(territories[j], before, grid_size=GRID_M))
-    extended = _extended_line(canal.line, 2 * radius)
-    out: dict[tuple[int, str], Any] = {}
-    for i in range(n):
-        start, end = canal.segments["start_m"].iat[i], canal.segments["end_m"].iat[i]
-        # The local centerline reaches past both ends so it cuts the whole territory.
-        local = substring(extended, start, end + 4 * radius)
-        pieces = split(territories[i], local).geoms if local.length else [territories[i]]
-        sides = _sides(canal, [p.representative_point() for p in pieces])
-        for bank, sign in ((BANK_LEFT, 1), (BANK_RIGHT, -1)):
-            parts = [p for p, s in zip(pieces, sides, strict=True) if s == sign]
-            out[(i, bank)] = shapely.union_all(parts, grid_size=GRID_M) if parts else Polygon()
-    return out
-
-
-def _sides(canal: Canal, points: list[Any]) -> np.ndarray:
-    xy = shapely.get_coordinates(np.asarray(points, dtype=object))
-    return canal.locate(xy[:, 0], xy[:, 1]).side
-
-
-def _straight_continuations(line: LineString) -> tuple[LineString, LineString]:
-    """One-metre straight pieces before the start and after the end of ``line``."""
-    xy = shapely.get_coordinates(line)
-    head = LineString([xy[0] - _unit(xy[1] - xy[0]), xy[0]])
-    tail = LineString([xy[-1], xy[-1] + _unit(xy[-1] - xy[-2])])
-    return head, tail
-
-
-def _extended_line(line: LineString, length: float) -> LineString:
-    """The centerline with straight extensions of ``length`` metres at both ends.
-
-    The extension makes the bank split continue past the canal's ends, so the round end
-    caps are halved between the banks. Measures along the result are shifted by
-    ``length``; :func:`bank_territories` accounts for that.
-    """
-    xy = shapely.get_coordinates(line)
-    head = xy[0] - _unit(xy[1] - xy[0]) * length
-    tail = xy[-1] + _unit(xy[-1] - xy[-2]) * length
-    return LineString(np.vstack([head, xy, tail]))
-
-
-def _junction_half_discs(
-    incoming: LineString, outgoing: LineString, radius: float
-) -> tuple[Polygon, Polygon]:
-    """Half discs behind and ahead of the line bisecting the turn at a junction."""
-    a = shapely.get_coordinates(incoming)
-    b = shapely.get_coordinates(outgoing)
-    centre = b[0]
-    t_in, t_out = _unit(a[-1] - a[-2]), _unit(b[1] - b[0])
-    direction = _unit(t_in + t_out)
-    if not np.all(np.isfinite(direction)):  # a U-turn: fall back to the outgoing direction
-        direction = t_out
-    # A buffer of the outgoing segment bulges behind the bisector up to
-    # radius * (1 + 1 / cos(turn / 2)) from the junction; the half disc must reach that far.
-    # Inscribed arcs fall short of the circle, hence the last factor.
-    half_turn_cos = max(float(np.dot(direction, t_out)), 0.25)
-    r = radius * (1.0 + 1.0 / half_turn_cos) * 1.01 / np.cos(np.pi / (4 * ARC_SEGMENTS))
-    angle = np.arctan2(direction[1], direction[0])
-    theta = np.linspace(-np.pi / 2, np.pi / 2, 2 * ARC_SEGMENTS + 1)
-    ahead = centre + r * np.column_stack([np.cos(angle + theta), np.sin(angle + theta)])
-    behind = centre + r * np.column_stack(
-        [np.cos(angle + np.pi + theta), np.sin(angle + np.pi + theta)]
-    )
-    return Polygon(behind), Polygon(ahead)
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    norm = float(np.hypot(v[0], v[1]))
-    return v / norm if norm > 0 else np.array([np.nan, np.nan])
+    n = len(canal.segments)
+    faces = distance_faces(canal, np.full((n, 2, 1), float(reach)), ends=ends)
+    keep = faces.band >= 0
+    pieces = _union_by(faces.geoms[keep], faces.segment[keep] * 2 + (faces.side[keep] < 0))
+    return {
+        (i, bank): pieces.get(2 * i + b, Polygon())
+        for i in range(n)
+        for b, bank in enumerate((BANK_LEFT, BANK_RIGHT))
+    }
 
 
 def _clip_area(clip: gpd.GeoDataFrame | gpd.GeoSeries, canal: Canal) -> Any:
