@@ -66,11 +66,12 @@ def chunked(
     return np.concatenate(results)
 
 
-def ordered_map(func: Callable[[T], R], items: Iterable[T], *, threads: int | None = None
-                ) -> Iterator[R]:
-    """``map(func, items)`` run ahead in threads, results in order, at most ``threads``
-    items in flight: a writer formats the next blocks while it writes this one, and memory
-    stays a few blocks whatever the table's length.
+def ordered_map(func: Callable[[T], R], items: Iterable[T], *, threads: int | None = None,
+                window: int | None = None) -> Iterator[R]:
+    """``map(func, items)`` run ahead in threads, results in order, at most ``window``
+    items in flight (one per thread by default): a writer formats the next blocks while it
+    writes this one, and memory stays a few blocks whatever the table's length; many small
+    jobs take a wider window, so that no thread waits for the slowest of a few.
 
     Examples
     --------
@@ -81,11 +82,12 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], *, threads: int | No
     if threads <= 1:
         yield from map(func, items)
         return
+    window = max(threads, window or threads)
     with ThreadPoolExecutor(threads) as pool:
         pending: deque[Future[R]] = deque()
         for item in items:
             pending.append(pool.submit(func, item))
-            if len(pending) >= threads:
+            if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
