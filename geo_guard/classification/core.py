@@ -45,7 +45,7 @@ import pyproj
 import shapely
 
 from geo_guard._errors import InputFileError
-from geo_guard._parallel import chunked
+from geo_guard._parallel import chunked, gc_paused
 from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
@@ -438,7 +438,8 @@ def _place_table(
         lon=coords.lon, lat=coords.lat, status=coords.status.copy(), reason=coords.reason.copy()
     )
     _flag_far(placed)
-    geometry = chunked(shapely.points, coords.lon, coords.lat)  # GEOS releases the GIL
+    with gc_paused():  # a million Point objects: no collection every 700 of them
+        geometry = chunked(shapely.points, coords.lon, coords.lat)  # GEOS without the GIL
     geometry[~ok] = None
     # A shallow copy: the caller's columns are never written to, only new ones added.
     frame = gpd.GeoDataFrame(

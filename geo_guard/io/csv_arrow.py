@@ -95,7 +95,8 @@ def record_lines(raw: bytes, start: int = 0) -> np.ndarray:
     lf = np.flatnonzero(data == 0x0A)
     cr = np.flatnonzero(data == 0x0D)
     cr = cr[data[np.minimum(cr + 1, len(data) - 1)] != 0x0A]  # a lone CR ends a line too
-    breaks = np.union1d(lf, cr)  # the last byte of every line break, in order
+    # The last byte of every line break, in order (lone CRs are few: no set union).
+    breaks = lf if not len(cr) else np.sort(np.concatenate([lf, cr]))
     quotes = np.flatnonzero(data == 0x22)
     outside = np.searchsorted(quotes, breaks) % 2 == 0  # an even number of quotes before
     line = np.arange(1, len(breaks) + 1, dtype=np.int64)  # break k ends line k
