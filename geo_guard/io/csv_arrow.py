@@ -11,14 +11,15 @@ is sure to read as pandas would, and says None otherwise: the caller then uses p
 Examples
 --------
 >>> text = "序号,名称\\r\\n1,卧龙区\\r\\n2,\\"a,b\\"\\r\\n"
->>> frame = read_csv_fast(text, ",", 0, text.encode())
->>> frame.to_dict("list")
-{'序号': ['1', '2'], '名称': ['卧龙区', 'a,b']}
+>>> read = read_csv_fast(text, ",", 0, text.encode())
+>>> read.frame.to_dict("list"), read.lines.tolist()
+({'序号': ['1', '2'], '名称': ['卧龙区', 'a,b']}, [1, 2, 3])
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ import pyarrow.csv as pacsv
 
 from geo_guard.io.arrow_text import default_text_dtype
 
-__all__ = ["read_csv_fast", "record_lines"]
+__all__ = ["FastRead", "read_csv_fast", "record_lines"]
 
 def _header(text: str, sep: str, skip: int) -> pd.Index | None:
     """The column names exactly as pandas makes them (``Unnamed: 2``, ``a.1``)."""
@@ -38,9 +39,31 @@ def _header(text: str, sep: str, skip: int) -> pd.Index | None:
         return None
 
 
-def _well_formed(raw: bytes, start: int, sep: str) -> bool:
+@dataclass(frozen=True)
+class _Marks:
+    """Where the line breaks and quotes of a file are (offsets from the text's start)."""
+
+    lf: np.ndarray
+    cr: np.ndarray  # lone CRs (not before LF): line ends of old Mac files, or in a field
+    quotes: np.ndarray
+    nul: bool
+    size: int
+
+    @classmethod
+    def scan(cls, raw: bytes, start: int) -> _Marks:
+        data = np.frombuffer(raw, dtype=np.uint8)[start:]
+        # One pass: every byte up to '"' (controls, space, '!', '"'); then sorted by value.
+        low = np.flatnonzero(data <= 0x22)
+        value = data[low]
+        cr = low[value == 0x0D]
+        cr = cr[data[np.minimum(cr + 1, len(data) - 1)] != 0x0A]  # a CR at the end too
+        return cls(low[value == 0x0A], cr, low[value == 0x22], bool((value == 0).any()),
+                   len(data))
+
+
+def _well_formed(marks: _Marks, data: np.ndarray, sep: str) -> bool:
     """True when every quote is where RFC 4180 puts one, no line ends in a bare CR and
-    no NUL is in ``raw[start:]``, so both readers agree.
+    no NUL is in the text, so both readers agree.
 
     The quotes before a position tell whether it is inside a quoted field: an opening
     quote (an even number before it) starts a field or doubles the quote just before it;
@@ -48,21 +71,13 @@ def _well_formed(raw: bytes, start: int, sep: str) -> bool:
     unquoted field (``x"y``), text after a closing quote or a quote left open at the end is
     read differently by pandas and Arrow; so are lines ended by a bare CR (old Mac files),
     where pandas' tokenizer loses fields after blank lines, and NUL characters. Those files
-    go to pandas. The common answers come from ``bytes`` counts (memchr speed); numpy only
-    looks at the quotes and the CRs.
+    go to pandas.
     """
-    if raw.find(b"\0", start) >= 0:
+    at = marks.quotes
+    if marks.nul or len(at) % 2:
         return False
-    quotes = raw.count(b'"', start)
-    if quotes % 2:
-        return False
-    data = np.frombuffer(raw, dtype=np.uint8)[start:]
-    cr = np.flatnonzero(data == 0x0D)
-    # A CR not followed by LF (a CR that ends the file is compared with itself).
-    bare = cr[data[np.minimum(cr + 1, len(data) - 1)] != 0x0A]
-    if not quotes:
-        return len(bare) == 0
-    at = np.flatnonzero(data == 0x22)
+    if not len(at):
+        return len(marks.cr) == 0
     bounds = np.zeros(256, dtype=bool)
     bounds[[ord(sep), 0x0A, 0x0D, 0x22]] = True
     before = data[np.maximum(at - 1, 0)]
@@ -72,8 +87,28 @@ def _well_formed(raw: bytes, start: int, sep: str) -> bool:
     opening = np.arange(len(at)) % 2 == 0
     if not (bounds[before[opening]].all() and bounds[after[~opening]].all()):
         return False
-    inside = np.searchsorted(at, bare) % 2 == 1  # an odd number of quotes before it
+    inside = np.searchsorted(at, marks.cr) % 2 == 1  # an odd number of quotes before it
     return bool(inside.all())
+
+
+def _record_lines(marks: _Marks, data: np.ndarray) -> np.ndarray:
+    """First line of every record that is not a blank line (see :func:`record_lines`)."""
+    if not marks.size:
+        return np.zeros(0, dtype=np.int64)
+    lf, cr = marks.lf, marks.cr
+    # The last byte of every line break, in order (lone CRs are few: no set union).
+    breaks = lf if not len(cr) else np.sort(np.concatenate([lf, cr]))
+    outside = np.searchsorted(marks.quotes, breaks) % 2 == 0  # even number of quotes before
+    line = np.arange(1, len(breaks) + 1, dtype=np.int64)  # break k ends line k
+    ends, end_lines = breaks[outside], line[outside]
+    first = np.concatenate([[0], ends + 1])  # where each record starts
+    first_line = np.concatenate([[1], end_lines + 1])
+    # Each record's text without its line break (a CRLF ends one byte earlier).
+    stop = np.append(ends, marks.size).astype(np.int64)
+    crlf = np.zeros(len(stop), dtype=bool)
+    crlf[:-1] = (data[ends] == 0x0A) & (ends > 0) & (data[np.maximum(ends - 1, 0)] == 0x0D)
+    length = stop - first - crlf
+    return first_line[length > 0]
 
 
 def record_lines(raw: bytes, start: int = 0) -> np.ndarray:
@@ -89,26 +124,15 @@ def record_lines(raw: bytes, start: int = 0) -> np.ndarray:
     >>> record_lines(b'a,b\\r\\n1,"x\\r\\ny"\\r\\n\\r\\n2,z').tolist()
     [1, 2, 5]
     """
-    data = np.frombuffer(raw, dtype=np.uint8)[start:]
-    if not len(data):
-        return np.zeros(0, dtype=np.int64)
-    lf = np.flatnonzero(data == 0x0A)
-    cr = np.flatnonzero(data == 0x0D)
-    cr = cr[data[np.minimum(cr + 1, len(data) - 1)] != 0x0A]  # a lone CR ends a line too
-    # The last byte of every line break, in order (lone CRs are few: no set union).
-    breaks = lf if not len(cr) else np.sort(np.concatenate([lf, cr]))
-    quotes = np.flatnonzero(data == 0x22)
-    outside = np.searchsorted(quotes, breaks) % 2 == 0  # an even number of quotes before
-    line = np.arange(1, len(breaks) + 1, dtype=np.int64)  # break k ends line k
-    ends, end_lines = breaks[outside], line[outside]
-    first = np.concatenate([[0], ends + 1])  # where each record starts
-    first_line = np.concatenate([[1], end_lines + 1])
-    # Each record's text without its line break (a CRLF ends one byte earlier).
-    stop = np.append(ends, len(data)).astype(np.int64)
-    crlf = np.zeros(len(stop), dtype=bool)
-    crlf[:-1] = (data[ends] == 0x0A) & (ends > 0) & (data[np.maximum(ends - 1, 0)] == 0x0D)
-    length = stop - first - crlf
-    return first_line[length > 0]
+    return _record_lines(_Marks.scan(raw, start), np.frombuffer(raw, dtype=np.uint8)[start:])
+
+
+@dataclass(frozen=True)
+class FastRead:
+    """A table read by Arrow, and the first line of each of its records in the file."""
+
+    frame: pd.DataFrame
+    lines: np.ndarray
 
 
 def _to_pandas(column: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray | np.ndarray:
@@ -119,7 +143,7 @@ def _to_pandas(column: pa.ChunkedArray) -> pd.api.extensions.ExtensionArray | np
 
 
 def read_csv_fast(head: str, sep: str, skip: int, raw: bytes, start: int = 0
-                  ) -> pd.DataFrame | None:
+                  ) -> FastRead | None:
     """Read a CSV file's UTF-8 bytes with Arrow, or None when the file is not one Arrow
     reads exactly as pandas would (or is not UTF-8 throughout).
 
@@ -138,8 +162,10 @@ def read_csv_fast(head: str, sep: str, skip: int, raw: bytes, start: int = 0
 
     Returns
     -------
-    pandas.DataFrame or None
-        Every cell text (``""`` when empty), columns named as pandas names them.
+    FastRead or None
+        ``frame``: every cell text (``""`` when empty), columns named as pandas names
+        them; ``lines``: the first line of every record of the file (blank lines left
+        out, title and header lines included).
     """
     if len(sep) != 1:
         return None
@@ -153,7 +179,9 @@ def read_csv_fast(head: str, sep: str, skip: int, raw: bytes, start: int = 0
     columns = _header(head[:end], sep, skip)
     if columns is None or len(columns) < 2:  # one column: blank lines are read differently
         return None
-    if not _well_formed(raw, start, sep):
+    marks = _Marks.scan(raw, start)
+    data = np.frombuffer(raw, dtype=np.uint8)[start:]
+    if not _well_formed(marks, data, sep):
         return None
     names = [f"c{i}" for i in range(len(columns))]
     try:
@@ -162,7 +190,8 @@ def read_csv_fast(head: str, sep: str, skip: int, raw: bytes, start: int = 0
             read_options=pacsv.ReadOptions(skip_rows=skip + 1, use_threads=True,
                                            column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
-                                             escape_char=False, newlines_in_values=b'"' in raw,
+                                             escape_char=False,
+                                             newlines_in_values=len(marks.quotes) > 0,
                                              ignore_empty_lines=True),
             # check_utf8: a line in another encoding (GBK) fails here, and decode_text
             # then reads the file line by line.
@@ -174,4 +203,4 @@ def read_csv_fast(head: str, sep: str, skip: int, raw: bytes, start: int = 0
         return None  # short or long lines, stray quotes, not UTF-8: pandas decides
     frame = pd.DataFrame({i: _to_pandas(table.column(i)) for i in range(len(columns))})
     frame.columns = columns
-    return frame
+    return FastRead(frame, _record_lines(marks, data))

@@ -30,7 +30,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo_guard._errors import InputFileError, OptionError, one_line
-from geo_guard.io.csv_arrow import read_csv_fast, record_lines
+from geo_guard.io.csv_arrow import read_csv_fast
 from geo_guard.io.encoding import DecodedText, decode_text
 from geo_guard.io.form_layout import (
     HEADER_SEARCH_ROWS,
@@ -184,9 +184,10 @@ def _read_utf8_fast(data: bytes, name: str, header_row: int | None
     if not head or head.isspace():
         return None
     sep, found, starts, ends, skip = _header_lines(head, header_row)
-    df = read_csv_fast(head, sep, skip, data, start)
-    if df is None:
+    read = read_csv_fast(head, sep, skip, data, start)
+    if read is None:
         return None
+    df = read.frame
     if found.first:
         logger.warning("%s: skipped %d line(s) above the header", name, starts[found.first] - 1)
     if found.rows > 1:
@@ -194,8 +195,7 @@ def _read_utf8_fast(data: bytes, name: str, header_row: int | None
     first_data_line = ends[found.data_start - 1] + 1 if found.data_start - 1 < len(ends) else 1
     if found.numbered and len(df):
         df = df.iloc[1:].reset_index(drop=True)
-    lines = record_lines(data, start)
-    rows = lines[lines >= first_data_line]
+    rows = read.lines[read.lines >= first_data_line]
     if len(rows) != len(df):  # cannot happen for a file Arrow read; positions then
         rows = first_data_line + np.arange(len(df), dtype=np.int64)
     return _form_parts(df, found, rows, None, (starts[found.first], ends[found.data_start - 1]))
