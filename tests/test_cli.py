@@ -578,3 +578,26 @@ def test_more_mistakes_give_one_error_line(
 def test_no_command_still_shows_the_help() -> None:
     _, out, err = run()  # exit status 0 or 2 by click version
     assert "Commands:" in out + err and "error:" not in out + err
+
+
+def test_a_command_imports_only_its_own_module():
+    """`geo-guard classify` does not load the ledger's database layer nor the map's
+    templates: each command's module is imported when that command is looked up."""
+    probe = (
+        "import sys\n"
+        "from geo_guard.cli import main\n"
+        "try:\n"
+        "    main(['classify', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('geo_guard.cli.ledger', 'geo_guard.ledger', 'sqlalchemy',\n"
+        "      'geo_guard.cli.map', 'geo_guard.maps', 'geo_guard.cli.classify')\n"
+        "      if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip().splitlines()[-1] == "['geo_guard.cli.classify']"
+    # --help still lists every command, each with its help line.
+    listing = CliRunner().invoke(main, ["--help"]).output
+    for name in ("zones", "classify", "corridor", "map", "convert", "ledger", "report", "audit"):
+        assert re.search(rf"^\s+{name}\s+\S", listing, re.M), name
