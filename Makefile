@@ -56,6 +56,7 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_zones.py
 	$(PY) bench/bench_classify.py
+	$(PY) bench/bench_postgis.py
 	$(PY) bench/bench_corridor.py
 	$(PY) bench/bench_audit.py
 	$(PY) bench/bench_canal_join.py

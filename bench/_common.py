@@ -1,11 +1,14 @@
-"""Helpers shared by the benchmarks: paths, timing and peak-memory sampling."""
+"""Helpers shared by the benchmarks: paths, timing, peak memory, the machine."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import platform
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,71 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "boundaries"
-SHARED_DATA = Path(os.environ.get("GEO_GUARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def _shared_data() -> Path:
+    """``$GEO_GUARD_SHARED_DATA``, else ``shared/data`` beside the checkout or beside a
+    folder above it (a git worktree such as ``/work/wt/name`` shares ``/work/shared/data``
+    with ``/work/main``)."""
+    if "GEO_GUARD_SHARED_DATA" in os.environ:
+        return Path(os.environ["GEO_GUARD_SHARED_DATA"])
+    for folder in ROOT.parents:
+        if (folder / "shared" / "data").is_dir():
+            return folder / "shared" / "data"
+    return ROOT.parent / "shared" / "data"
+
+
+SHARED_DATA = _shared_data()
+REAL_CENTERLINE = SHARED_DATA / "snwd_middle_route_centerline_osm_wgs84.geojson"
+
+
+def machine() -> str:
+    """One line for a benchmark's header: date, CPU, cores, memory, load, commit."""
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "-uno"],
+                               capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        commit, dirty = "?", ""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle
+                       if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    memory = psutil.virtual_memory().total / 2**30
+    return (f"{dt.datetime.now():%Y-%m-%d %H:%M}, {cpu}, {os.cpu_count()} cores, "
+            f"{memory:.0f} GB, load {load}, commit {commit}{'+changes' if dirty else ''}")
+
+
+def run_timed(command: Sequence[str], **kwargs: Any) -> tuple[float, float, str]:
+    """Run a command; its wall time (s), peak memory (MB, the process and its children,
+    sampled every 5 ms) and output. Raises when it fails."""
+    start = time.perf_counter()
+    process = psutil.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           **kwargs)
+    peak = 0
+    output: list[bytes] = []
+    reader = threading.Thread(target=lambda: output.append(process.stdout.read()), daemon=True)
+    reader.start()
+    while process.poll() is None:
+        try:
+            rss = process.memory_info().rss + sum(
+                c.memory_info().rss for c in process.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.005)
+    seconds = time.perf_counter() - start
+    reader.join()
+    text = b"".join(output).decode("utf-8", "replace")
+    if process.returncode:
+        raise SystemExit(f"{' '.join(map(str, command))} failed ({process.returncode}):\n"
+                         f"{text[-2000:]}")
+    return seconds, peak / 2**20, text
 
 
 def timed(func: Callable[[], Any]) -> tuple[Any, float]:

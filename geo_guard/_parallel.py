@@ -13,11 +13,18 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Below this many elements a thread costs more than it saves.
 MIN_CHUNK = 100_000
@@ -59,3 +66,52 @@ def chunked(
     if isinstance(results[0], tuple):
         return tuple(np.concatenate(r) for r in zip(*results, strict=True))
     return np.concatenate(results)
+
+
+def ordered_map(func: Callable[[T], R], items: Iterable[T], *, threads: int | None = None,
+                window: int | None = None) -> Iterator[R]:
+    """``map(func, items)`` run ahead in threads, results in order, at most ``window``
+    items in flight (one per thread by default): a writer formats the next blocks while it
+    writes this one, and memory stays a few blocks whatever the table's length; many small
+    jobs take a wider window, so that no thread waits for the slowest of a few.
+
+    Examples
+    --------
+    >>> list(ordered_map(lambda x: x * x, range(5), threads=2))
+    [0, 1, 4, 9, 16]
+    """
+    threads = workers() if threads is None else threads
+    if threads <= 1:
+        yield from map(func, items)
+        return
+    window = max(threads, window or threads)
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(func, item))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while a vectorised call makes many objects that hold no
+    cycles (a million shapely points): it would otherwise walk all of them again every few
+    hundred new ones.
+
+    Examples
+    --------
+    >>> with gc_paused():
+    ...     points = [object() for _ in range(1000)]
+    >>> import gc; gc.isenabled()
+    True
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -520,8 +520,12 @@ def test_cli_audit_from_a_zones_geopackage(tmp_path: Path) -> None:
     gap = dict(zip(header, next(book["界标间距超限"].iter_rows(min_row=2, values_only=True)),
                    strict=True))
     assert (gap["岸别"], gap["起点桩号"], gap["乡镇(街道)"]) == ("左岸", "K116+000", "示意镇丙")
-    cells = [c for r in book["标志清单"].iter_rows(values_only=True) for c in r if c]
-    assert "'=cmd|' /C calc'!A0" in cells  # a formula typed in a cell stays text
+    found = [c for r in book["标志清单"].iter_rows() for c in r if c.value]
+    # A formula typed in a cell stays text: a text cell, as typed (issue 11).
+    typed = [c for c in found if c.value == "=cmd|' /C calc'!A0"]
+    assert typed and all(c.data_type == "s" for c in typed)
+    assert all(c.data_type != "f" for c in found)
+    cells = [c.value for c in found]
     assert "{{7*7}}" in cells and "49" not in cells  # text, never a template
 
 

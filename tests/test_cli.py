@@ -196,8 +196,11 @@ def test_classify_sample_to_xlsx_with_summary(tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     assert {"保护区", "桩号", "岸别", "乡镇(街道)", "状态", "说明"} <= set(header)
     assert sheet.max_row == 61
-    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert any(str(n).startswith("'=HYPERLINK") for n in names)  # never a live formula
+    names = [c for row in sheet.iter_rows(min_row=2) for c in row[1:2]]
+    # Text as typed in a text cell (issue 11), never a live formula.
+    hyperlink = [c for c in names if str(c.value).startswith("=HYPERLINK")]
+    assert hyperlink and all(c.data_type == "s" for c in hyperlink)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert "7 row(s) to check" in out and "4 invalid 无效, 3 far 待核实" in out
     assert "row 27: 无法解析坐标" in out and "畜禽养殖" in out  # rows as numbered in the file
 
@@ -283,7 +286,7 @@ def test_classify_hostile_table_to_xlsx(tmp_path: Path) -> None:
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 2
     assert rows[0][header.index("状态_input")] == "已\r=cmd|' /C calc'!A0"
-    assert rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert rows[1][0] == "=cmd|' /C calc'!A0"  # a text cell: kept as typed (issue 11)
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
@@ -298,7 +301,9 @@ def test_classify_output_errors_are_one_line(tmp_path: Path, monkeypatch) -> Non
     def full(self, target, *a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    from geo_guard.io import csv_writer
+
+    monkeypatch.setattr(csv_writer, "write_blocks", full)  # where the CSV bytes are written
     code, _, err = run(*args, "-o", str(tmp_path / "o.csv"))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith("error: disk full while writing o.csv: free space")
@@ -573,3 +578,26 @@ def test_more_mistakes_give_one_error_line(
 def test_no_command_still_shows_the_help() -> None:
     _, out, err = run()  # exit status 0 or 2 by click version
     assert "Commands:" in out + err and "error:" not in out + err
+
+
+def test_a_command_imports_only_its_own_module():
+    """`geo-guard classify` does not load the ledger's database layer nor the map's
+    templates: each command's module is imported when that command is looked up."""
+    probe = (
+        "import sys\n"
+        "from geo_guard.cli import main\n"
+        "try:\n"
+        "    main(['classify', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('geo_guard.cli.ledger', 'geo_guard.ledger', 'sqlalchemy',\n"
+        "      'geo_guard.cli.map', 'geo_guard.maps', 'geo_guard.cli.classify')\n"
+        "      if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip().splitlines()[-1] == "['geo_guard.cli.classify']"
+    # --help still lists every command, each with its help line.
+    listing = CliRunner().invoke(main, ["--help"]).output
+    for name in ("zones", "classify", "corridor", "map", "convert", "ledger", "report", "audit"):
+        assert re.search(rf"^\s+{name}\s+\S", listing, re.M), name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -34,7 +33,8 @@ from geo_guard.crs import (
 )
 from geo_guard.crs import parse as gcrs_parse
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from .conftest import shared_file
+
 GEOD = pyproj.Geod(ellps="WGS84")
 NANYANG = (112.5, 33.0)
 
@@ -584,10 +584,8 @@ def test_with_input_crs_bad_crs():
 
 @pytest.mark.real_data
 def test_datav_districts_convert_to_published_wgs84():
-    gcj_path = SHARED / "nanyang_districts_datav_gcj02.geojson"
-    wgs_path = SHARED / "nanyang_districts_datav_wgs84.geojson"
-    if not (gcj_path.exists() and wgs_path.exists()):
-        pytest.skip(f"shared data not found at {SHARED}: needs {gcj_path.name}, {wgs_path.name}")
+    gcj_path = shared_file("nanyang_districts_datav_gcj02.geojson")
+    wgs_path = shared_file("nanyang_districts_datav_wgs84.geojson")
     gcj = gpd.read_file(gcj_path, engine="pyogrio")
     wgs = gpd.read_file(wgs_path, engine="pyogrio")
     # Same features, same vertices, same order: compare vertex by vertex.

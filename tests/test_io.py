@@ -19,6 +19,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from geo_guard._errors import GeoGuardError, InputFileError, OptionError, OutputError
+from geo_guard.io import csv_writer
 from geo_guard.io.files import atomic_path, safe_filename
 from geo_guard.io.spreadsheets import escape_formula, write_xlsx_sheets
 from geo_guard.io.vector import (
@@ -300,7 +301,7 @@ def test_failed_layers_write_keeps_old_file(tmp_path, sources, monkeypatch):
 def test_failed_csv_write_keeps_old_file(tmp_path, monkeypatch):
     path = write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
     before = path.read_bytes()
-    _fail_midway(monkeypatch, pd.DataFrame, "to_csv")
+    _fail_midway(monkeypatch, csv_writer, "write_blocks")  # the writer's file output
     with pytest.raises(OutputError, match=r"^disk full while writing .*: free space in "):
         write_table(pd.DataFrame({"a": [2]}), path)
     assert path.read_bytes() == before
@@ -415,7 +416,8 @@ def test_xlsx_read_back_with_openpyxl(tmp_path, sources):
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:E3"
-    assert [c.value for c in ws[2]] == ["卧龙区", 1, 1.5, ESCAPED[0], "410303199001011234"]
+    # Text cells keep formula-like text as typed: an XLSX text cell never evaluates.
+    assert [c.value for c in ws[2]] == ["卧龙区", 1, 1.5, FORMULAS[0], "410303199001011234"]
     assert [c.value for c in ws[3]] == ["x", 2, None, "-3.5", 5]
     assert ws["B2"].data_type == "n" and isinstance(ws["B2"].value, int)
     assert ws["D2"].data_type == "s"  # text, not a formula
@@ -423,11 +425,14 @@ def test_xlsx_read_back_with_openpyxl(tmp_path, sources):
     assert ws.column_dimensions["A"].width > ws.column_dimensions["B"].width
 
 
-def test_xlsx_escapes_formulas(tmp_path):
-    path = write_table(pd.DataFrame({"备注": FORMULAS}), tmp_path / "t.xlsx")
+def test_xlsx_keeps_formula_like_text_as_text(tmp_path):
+    # Issue 11: an XLSX text cell is never evaluated, so the text is stored as typed (no
+    # apostrophe; that visible escape is for CSV, where Excel decides what a cell is).
+    path = write_table(pd.DataFrame({"备注": FORMULAS, "=h": FORMULAS}), tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(path).active
-    assert [ws.cell(row=r, column=1).value for r in range(2, 6)] == ESCAPED
-    assert all(ws.cell(row=r, column=1).data_type == "s" for r in range(2, 6))
+    assert [ws.cell(row=r, column=1).value for r in range(2, 6)] == FORMULAS
+    assert all(c.data_type == "s" for row in ws.iter_rows() for c in row)  # no formula
+    assert ws["B1"].value == "=h"
 
 
 def test_xlsx_geometry_as_wkt(tmp_path, sources):
@@ -699,7 +704,8 @@ def test_every_control_character_round_trips(tmp_path, suffix, caplog):
         path = write_table(frame, tmp_path / f"t{suffix}")
     if suffix in (".csv", ".xlsx"):
         back = read_table(path)
-        expected = [_spreadsheet_text(v) for v in typed]
+        # CSV escapes formula-like text; an XLSX text cell keeps it as typed (issue 11).
+        expected = [_spreadsheet_text(v) for v in typed] if suffix == ".csv" else typed
     else:
         back = read_vector(path)
         # GDAL keeps C strings: NUL alone is written as the text \x00, and says so.
@@ -765,7 +771,7 @@ def test_disk_full_is_one_line_and_keeps_the_old_file(tmp_path, monkeypatch):
         Path(target).write_bytes(b"half")
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    monkeypatch.setattr(csv_writer, "write_blocks", full)
     with pytest.raises(
         OutputError,
         match=r"^disk full while writing t\.csv: free space in '.*' and run again \(the "

@@ -8,6 +8,7 @@ is printed as typed: see :func:`plain`.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -120,7 +121,25 @@ _NO_ARGS_IS_HELP: type[Exception] = getattr(
 
 class GeoGuardGroup(click.Group):
     """Turns GeoGuardError and click's usage errors (unknown option, missing value ...)
-    into one line on stderr starting ``error:``, and exit status 2."""
+    into one line on stderr starting ``error:``, and exit status 2.
+
+    ``lazy_commands`` maps a command name to ``(module, attribute)``: the module is
+    imported only when that command is looked up (run, or listed by ``--help``).
+    """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module, attribute = self.lazy_commands[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs.get("standalone_mode", True):

@@ -27,6 +27,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from geo_guard._parallel import ordered_map
 from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.zones.territory import distance_faces
@@ -126,11 +127,13 @@ def strip_faces(canal: Canal, limits: np.ndarray, breaks: np.ndarray, removed: A
     """
     # One bank at a time (half the faces to polygonize at once); the other bank's parts
     # of the centerline still part the plane, but get no band.
-    parts = []
-    for bank, sign in ((0, 1), (1, -1)):
+    def one_bank(bank: int, sign: int) -> StripFaces:
         one = limits.copy()
         one[:, 1 - bank] = np.nan
-        parts.append(_bank_faces(canal, one, bank, sign, breaks, removed))
+        return _bank_faces(canal, one, bank, sign, breaks, removed)
+
+    # The two banks side by side: GEOS nodes and polygonizes without the GIL.
+    parts = list(ordered_map(lambda bank: one_bank(*bank), ((0, 1), (1, -1)), threads=2))
     return StripFaces(*(np.concatenate(column) for column in zip(*(
         (p.geoms, p.side, p.segment, p.strip, p.excluded) for p in parts), strict=True)))
 
@@ -239,7 +242,9 @@ def bank_strips(
     bounds = np.searchsorted(slab[order], np.arange(1, len(slab_ids)))
     slabs = np.array([union_faces(group) for group in np.split(geoms[order], bounds)],
                      dtype=object)
-    covers = np.array([_cover(geom, forest, tree) for geom in slabs], dtype=object)
+    # GEOS runs each dissolve without the GIL: the slabs are shared among the cores.
+    covers = np.array(list(ordered_map(lambda geom: _cover(geom, forest, tree), slabs,
+                                       window=64)), dtype=object)
     first = np.full(len(slab_ids), n)
     last = np.full(len(slab_ids), -1)
     np.minimum.at(first, slab, strip)

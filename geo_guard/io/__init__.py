@@ -4,6 +4,10 @@
 optional); `tables` reads CSV/XLSX in any encoding; `coords` finds and parses coordinate
 columns; `spreadsheets` writes CSV/XLSX with formulas neutralised; `files` makes every
 write atomic and every file name safe.
+
+Large tables go column by column, never a Python call per cell: `csv_arrow` reads a
+well-formed UTF-8 CSV with Arrow's parser, `csv_writer` and `xlsx_writer`/`xlsx_cells`
+write CSV and XLSX with Arrow kernels over whole columns (`arrow_text`).
 """
 
 from geo_guard.io.files import atomic_path, safe_filename

@@ -22,9 +22,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from geo_guard._errors import OptionError, one_line
+from geo_guard.io.arrow_text import text_array
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +128,8 @@ _HEMI_ALT = "东经|西经|北纬|南纬|经度|纬度|[东西南北]|[NSEW]"
 _HEMI_PREFIX = re.compile(rf"^({_HEMI_ALT})(?![A-Z])\s*[:=]?\s*", re.IGNORECASE)
 _HEMI_SUFFIX = re.compile(rf"(?<![A-Z])\s*({_HEMI_ALT})\.?$", re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# The same in RE2 for Arrow (\d is ASCII there): full-width digits go the Python way.
+_PLAIN_NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _DMS_TOKEN = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([°′″:])?\s*")
 _EMPTY_WORDS = frozenset(
@@ -274,10 +279,22 @@ def _parse_array(values: Sequence[Any] | pd.Series | np.ndarray) -> _Parsed:
     note = np.full(n, "", dtype=object)
     hemi = np.zeros(n, dtype=np.int8)
     plain = np.ones(n, dtype=bool)
+    parsed = _Parsed(np.full(n, np.nan), reason, hemi, plain, note)
 
     # Fast path: one vectorised conversion for everything that is already a number or
     # numeric text; only what is left (empty, DMS, hemisphere letters ...) goes to Python.
     kind = getattr(series.dtype, "kind", "O")
+    text = None if kind in "iufmMb" else text_array(series)
+    if text is not None and not isinstance(series.dtype, pd.CategoricalDtype):
+        # Text in Arrow memory (a CSV read by Arrow): the bare numbers are cast in one
+        # kernel, correctly rounded like float(); only the other cells become Python str.
+        numeric = pc.fill_null(pc.match_substring_regex(text, _PLAIN_NUMBER_RE), False)
+        cast = pc.cast(pc.if_else(numeric, text, pa.scalar(None, text.type)), pa.float64())
+        value = np.array(cast.to_numpy(zero_copy_only=False), dtype=np.float64, copy=True)
+        left = np.flatnonzero(~np.isfinite(value))
+        objects = np.array(text.take(pa.array(left)).to_pylist(), dtype=object)
+        parsed.value[:] = value
+        return _parse_leftovers(parsed, left, objects)
     if kind in "iuf":
         # A writable copy: with copy-on-write, to_numpy may hand out a read-only view.
         value = np.array(series.to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
@@ -296,30 +313,37 @@ def _parse_array(values: Sequence[Any] | pd.Series | np.ndarray) -> _Parsed:
             zero_one = np.flatnonzero((value == 0) | (value == 1))
             is_bool = [isinstance(objects[i], bool | np.bool_) for i in zero_one]
             value[zero_one[np.asarray(is_bool, dtype=bool)]] = np.nan
+    parsed.value[:] = value
     left = np.flatnonzero(~np.isfinite(value))
     if left.size == 0:
-        return _Parsed(value, reason, hemi, plain, note)
+        return parsed
 
     if objects is None:  # numeric dtype: only NaN (empty) and inf are left
         inf = left[np.isinf(value[left])]
         reason[left] = REASON_EMPTY
         reason[inf] = [REASON_UNPARSEABLE.format(_quote(v)) for v in value[inf]]
-        value[inf] = np.nan
+        parsed.value[inf] = np.nan
         plain[left] = False
-        return _Parsed(value, reason, hemi, plain, note)
+        return parsed
+    return _parse_leftovers(parsed, left, objects[left])
 
-    # Each distinct leftover is parsed once (a column of 10k "北纬33°" costs one parse).
+
+def _parse_leftovers(parsed: _Parsed, left: NDArray[np.intp], objects: ObjArray) -> _Parsed:
+    """Parse the cells at ``left`` (their raw values ``objects``) one distinct value at a
+    time: a column of 10k "北纬33°" costs one parse."""
+    if left.size == 0:
+        return parsed
     try:
-        codes, uniques = pd.factorize(pd.Series(objects[left], dtype=object), use_na_sentinel=False)
+        codes, uniques = pd.factorize(pd.Series(objects, dtype=object), use_na_sentinel=False)
     except TypeError:  # unhashable cells (lists ...) in a hand-made frame
-        codes, uniques = np.arange(left.size), objects[left]
-    parsed = [_parse_scalar(u) for u in uniques]
-    value[left] = np.array([p.value for p in parsed], dtype=np.float64)[codes]
-    reason[left] = np.array([p.reason for p in parsed], dtype=object)[codes]
-    hemi[left] = np.array([p.hemi for p in parsed], dtype=np.int8)[codes]
-    plain[left] = np.array([p.plain for p in parsed], dtype=bool)[codes]
-    note[left] = np.array([p.note for p in parsed], dtype=object)[codes]
-    return _Parsed(value, reason, hemi, plain, note)
+        codes, uniques = np.arange(left.size), objects
+    one = [_parse_scalar(u) for u in uniques]
+    parsed.value[left] = np.array([p.value for p in one], dtype=np.float64)[codes]
+    parsed.reason[left] = np.array([p.reason for p in one], dtype=object)[codes]
+    parsed.hemi[left] = np.array([p.hemi for p in one], dtype=np.int8)[codes]
+    parsed.plain[left] = np.array([p.plain for p in one], dtype=bool)[codes]
+    parsed.note[left] = np.array([p.note for p in one], dtype=object)[codes]
+    return parsed
 
 
 def parse_coordinates(

@@ -414,7 +414,7 @@ def coordinates_from_table(
         )
     lon[rows.invalid] = np.nan
     lat[rows.invalid] = np.nan
-    status = np.where(rows.invalid, "invalid", "ok").astype(object)
+    status = np.array(["ok", "invalid"], dtype=object)[rows.invalid.astype(np.intp)]
     if rows.invalid.any():
         logger.info("%d of %d rows have no usable coordinates", int(rows.invalid.sum()), n)
     return CoordinateResult(lon, lat, status, rows.reason, lon_name, lat_name)

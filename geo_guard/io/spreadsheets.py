@@ -2,12 +2,17 @@
 
 Text typed by people (risk-source names, notes) ends up in CSV and XLSX files opened in
 Excel; a cell such as ``=HYPERLINK(...)`` must stay text, never run as a formula
-(CSV/formula injection). :func:`escape_formula` is applied by every spreadsheet writer.
-A line break typed in a cell must not start a new row either: CSV fields holding CR or LF
-are quoted (:data:`CSV_OPTIONS`, the one place that decides how CSV is written). XLSX
-cells keep control characters that XML cannot hold as Excel's own ``_x0001_`` escapes
-(:func:`xlsx_escape`), and a sheet is never longer than Excel allows. XLSX sheets get a
-bold frozen header, a filter and column widths fitted to Chinese text.
+(CSV/formula injection). In CSV, where Excel decides what a cell is when it opens the
+file, :func:`escape_formula` puts a ``'`` before such text; an XLSX text cell is text and
+never evaluates, so it keeps the text as typed. A line break typed in a cell must not
+start a new row either: CSV fields holding CR or LF are quoted (:data:`CSV_OPTIONS`, the
+one place that decides how CSV is written). XLSX cells keep control characters that XML
+cannot hold as Excel's own ``_x0001_`` escapes (:func:`xlsx_escape`), and a sheet is never
+longer than Excel allows. XLSX sheets get a bold frozen header, a filter, column widths
+fitted to Chinese text and, where the caller gives them, number formats.
+
+The writers themselves work column by column: :mod:`geo_guard.io.csv_writer` and
+:mod:`geo_guard.io.xlsx_writer`.
 
 Examples
 --------
@@ -19,37 +24,32 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import datetime as dt
 import io
 import logging
-import math
-import numbers
 import re
-import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import shapely
 from geopandas.array import GeometryDtype
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from geo_guard._errors import OptionError, OutputError, name_list
 from geo_guard.io.files import PathLike, atomic_path, check_target
+from geo_guard.io.xlsx_writer import XLSX_MAX_CHARS, Sheet, write_workbook
+
+if TYPE_CHECKING:  # imported when a workbook is read or saved: a sixth of a second
+    import openpyxl
 
 logger = logging.getLogger(__name__)
 
-_XLSX_MAX_CHARS = 32_767  # Excel's limit per cell; longer text makes Excel "repair" the file
-_XLSX_MAX_EXACT_INT = 10**15  # Excel keeps 15 significant digits; longer ints become text
-_XLSX_MIN_WIDTH, _XLSX_MAX_WIDTH = 6, 60
 _SHEET_NAME_MAX = 31
+# Control characters a sheet name cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE; not
+# imported from openpyxl, whose import costs a command a sixth of a second).
+_ILLEGAL_IN_NAME = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Excel's sheet size (header and title rows included); a longer sheet is cut when opened.
 XLSX_MAX_ROWS = 1_048_576
 XLSX_MAX_COLUMNS = 16_384
@@ -148,22 +148,17 @@ def xlsx_unescape(text: str) -> str:
     return _XLSX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
 
 
-def write_csv(df: pd.DataFrame, target: Path) -> None:
-    """Write ``df`` as CSV to ``target`` atomically, formulas escaped (:data:`CSV_OPTIONS`)."""
-    frame = spreadsheet_frame(df)
-    with atomic_path(target) as temp:
-        frame.to_csv(temp, index=False, **CSV_OPTIONS)
-
-
-def spreadsheet_frame(df: pd.DataFrame, *, max_wkt_chars: int | None = None) -> pd.DataFrame:
-    """A plain DataFrame for CSV/XLSX: named index as columns, geometry as WKT, text escaped.
+def spreadsheet_frame(df: pd.DataFrame, *, max_wkt_chars: int | None = None,
+                      escape: bool = True) -> pd.DataFrame:
+    """A plain DataFrame for CSV/XLSX: named index as columns, geometry as WKT, and (with
+    ``escape``, for CSV) formula-like text escaped.
 
     Works by column position, so duplicate column names survive, and on a copy, so the
     caller's frame is never changed.
     """
     if any(name is not None for name in df.index.names):
         df = df.reset_index(allow_duplicates=True)
-    frame = pd.DataFrame(df, copy=True)
+    frame = pd.DataFrame(df, copy=False).copy(deep=False)
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
         if is_geometry_column(column):
@@ -180,19 +175,20 @@ def spreadsheet_frame(df: pd.DataFrame, *, max_wkt_chars: int | None = None) -> 
                     )
                     wkt = wkt.where(~too_long, None)
             frame.isetitem(i, wkt)
-        elif (
+        elif escape and (
             pd.api.types.is_object_dtype(column.dtype)
             or pd.api.types.is_string_dtype(column.dtype)
             or isinstance(column.dtype, pd.CategoricalDtype)
         ):
             frame.isetitem(i, column.astype(object).map(escape_formula))
-    frame.columns = [escape_formula(c) for c in frame.columns]
+    if escape:
+        frame.columns = [escape_formula(c) for c in frame.columns]
     return frame
 
 
 def _sheet_title(name: object, used: set[str]) -> str:
     """An Excel-valid, unique sheet title: 31 characters, none of []:*?/\\ ."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", "_", ILLEGAL_CHARACTERS_RE.sub("", str(name)))
+    cleaned = re.sub(r"[\[\]:*?/\\]", "_", _ILLEGAL_IN_NAME.sub("", str(name)))
     cleaned = cleaned.strip().strip("'").strip() or "Sheet"
     candidate, number = cleaned[:_SHEET_NAME_MAX], 1
     # Excel compares sheet names case-insensitively and reserves "History".
@@ -209,115 +205,6 @@ def _sheet_title(name: object, used: set[str]) -> str:
             candidate,
         )
     return candidate
-
-
-class _CellCleaner:
-    """Turns pandas/numpy values into what openpyxl writes correctly, counting changes."""
-
-    def __init__(self) -> None:
-        self.truncated = 0
-        self.escaped = 0
-
-    def __call__(self, value: object) -> object:
-        if value is None or value is pd.NA or value is pd.NaT:
-            return None
-        if isinstance(value, str):
-            return self._text(value)
-        if isinstance(value, (bool, np.bool_)):
-            return bool(value)
-        if isinstance(value, numbers.Integral):
-            value = int(value)
-            # Excel keeps 15 digits: longer integers (ID numbers) would silently change.
-            return value if abs(value) < _XLSX_MAX_EXACT_INT else str(value)
-        if isinstance(value, numbers.Real):
-            value = float(value)
-            return value if math.isfinite(value) else None  # NaN/inf: empty, not a bad file
-        if isinstance(value, dt.datetime):
-            # Excel has no time zones: keep the wall-clock time (e.g. Beijing time).
-            return value.replace(tzinfo=None) if value.tzinfo is not None else value
-        if isinstance(value, (dt.date, dt.time, dt.timedelta)):
-            return value
-        if isinstance(value, bytes):
-            return self._text(value.decode("utf-8", errors="replace"))
-        with contextlib.suppress(TypeError, ValueError):
-            if pd.isna(value):
-                return None
-        return self._text(str(value))
-
-    def _text(self, text: str) -> str:
-        text = escape_formula(text)
-        stored = xlsx_escape(text)
-        if len(stored) != len(text):
-            self.escaped += 1
-        if len(stored) > _XLSX_MAX_CHARS:
-            self.truncated += 1
-            # Cut the text, not its escaped form, so no escape is cut in half; each step
-            # removes at least as many characters as the stored text is too long.
-            cut = _XLSX_MAX_CHARS
-            while len(stored) > _XLSX_MAX_CHARS:
-                cut -= len(stored) - _XLSX_MAX_CHARS
-                stored = xlsx_escape(text[:cut])
-        return stored
-
-
-def _display_width(text: str) -> int:
-    """Width in Excel column units: CJK and other wide characters count double."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _column_width(header: object, values: list[object]) -> float:
-    best = _display_width(str(header)) + 1  # bold header text is a little wider
-    for value in values:
-        if value is None:
-            continue
-        text = f"{value:.10g}" if isinstance(value, float) else str(value)
-        for line in text.splitlines() or [""]:
-            if len(line) * 2 <= best:  # cannot be wider than twice its length: skip the work
-                continue
-            best = max(best, _display_width(line[:_XLSX_MAX_WIDTH]))
-        if best >= _XLSX_MAX_WIDTH:
-            break
-    return float(min(max(best + 2, _XLSX_MIN_WIDTH), _XLSX_MAX_WIDTH))
-
-
-def _fill_sheet(ws: Any, frame: pd.DataFrame, title: str | None) -> None:
-    clean = _CellCleaner()
-    header_row = 1
-    if title:
-        ws.append([clean(title)])
-        ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-        header_row = 2
-    headers = [clean(c) for c in frame.columns]
-    ws.append(headers)
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-    columns = [[clean(v) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])]
-    for row in zip(*columns, strict=True):
-        ws.append(row)
-    if clean.truncated:
-        logger.warning(
-            "sheet '%s': %d texts longer than %d characters were cut to fit an Excel cell",
-            ws.title,
-            clean.truncated,
-            _XLSX_MAX_CHARS,
-        )
-    if clean.escaped:
-        logger.warning(
-            "sheet '%s': %d texts hold control characters (U+0000-U+001F) that a workbook "
-            "cannot store as such; they are written as Excel's escapes such as _x0001_, which "
-            "Excel, WPS and geo_guard read back as the characters (other programs may show "
-            "the escape); write .csv or .parquet to keep them as they are",
-            ws.title,
-            clean.escaped,
-        )
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
-    if headers:
-        last = get_column_letter(len(headers))
-        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(frame)}"
-    for i, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _column_width(header, values)
 
 
 def _check_sheet_size(target: Path, sheet: object, rows: int, columns: int) -> None:
@@ -340,16 +227,19 @@ def write_xlsx_sheets(
     path: PathLike,
     *,
     title_rows: Mapping[str, str] | None = None,
+    number_formats: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
     """Write several tables as sheets of one Excel workbook, atomically.
 
     Each sheet gets a bold, frozen header row with a filter, column widths fitted to the
     content (Chinese characters count double), and optionally a bold title row above the
-    header. Numbers stay numbers, missing values are empty cells, geometry is WKT text,
-    formula-like text is escaped (:func:`escape_formula`), integers with more than 15
-    digits (ID numbers) are written as text so Excel cannot round them, and time zones are
-    dropped (Excel has none; the wall-clock time is kept). Sheet names are made valid for
-    Excel (31 characters, no ``[]:*?/\\``, unique).
+    header. Numbers stay numbers (with the given number formats), missing values are empty
+    cells, geometry is WKT text, text is a text cell (never a formula, so text that starts
+    like one is kept as typed), integers with more than 15 digits (ID numbers) are written
+    as text so Excel cannot round them, and time zones are dropped (Excel has none; the
+    wall-clock time is kept). Sheet names are made valid for Excel (31 characters, no
+    ``[]:*?/\\``, unique). Large tables are fine: 200,000 rows take seconds
+    (:mod:`geo_guard.io.xlsx_writer`).
 
     Parameters
     ----------
@@ -359,6 +249,8 @@ def write_xlsx_sheets(
         Output ``.xlsx`` file; its folder must exist.
     title_rows : Mapping[str, str], optional
         Sheet name -> title written above that sheet's header.
+    number_formats : Mapping[str, Mapping[str, str]], optional
+        Sheet name -> {column: Excel number format such as ``"0.0"``}.
 
     Returns
     -------
@@ -399,15 +291,16 @@ def write_xlsx_sheets(
         )
     for name, df in sheets.items():
         _check_sheet_size(target, name, len(df) + 1 + bool(titles.get(name)), df.shape[1])
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    formats = dict(number_formats or {})
     used: set[str] = set()
+    prepared = []
     for name, df in sheets.items():
-        ws = workbook.create_sheet(_sheet_title(name, used))
-        frame = spreadsheet_frame(df, max_wkt_chars=_XLSX_MAX_CHARS)
+        frame = spreadsheet_frame(df, max_wkt_chars=XLSX_MAX_CHARS, escape=False)
         _check_sheet_size(target, name, 0, frame.shape[1])  # a named index adds columns
-        _fill_sheet(ws, frame, titles.get(name))
-    return save_workbook_atomically(workbook, target)
+        prepared.append(Sheet(_sheet_title(name, used), frame, titles.get(name),
+                              formats.get(name, {})))
+    write_workbook(prepared, target)
+    return target
 
 
 def save_workbook_atomically(workbook: openpyxl.Workbook, target: Path) -> Path:
@@ -415,6 +308,7 @@ def save_workbook_atomically(workbook: openpyxl.Workbook, target: Path) -> Path:
 
     Examples
     --------
+    >>> import openpyxl
     >>> save_workbook_atomically(openpyxl.Workbook(), tmp / "empty.xlsx").name
     'empty.xlsx'
     """

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -29,6 +30,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo_guard._errors import InputFileError, OptionError, one_line
+from geo_guard.io.csv_arrow import read_csv_fast
 from geo_guard.io.encoding import DecodedText, decode_text
 from geo_guard.io.form_layout import (
     HEADER_SEARCH_ROWS,
@@ -50,6 +52,7 @@ logger = logging.getLogger(__name__)
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab"}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _ZIP_MAGIC = b"PK\x03\x04"
+_UTF8_BOM = b"\xef\xbb\xbf"
 # Old BIFF .xls, but also password-protected .xlsx (an encrypted OLE container).
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEPARATORS = ("\t", ";", ",", "|")
@@ -117,19 +120,30 @@ def _head_records(lines: list[str], sep: str) -> tuple[list[list[str]], list[int
     return records, starts, ends
 
 
-def _read_text_table(
-    data: bytes, name: str, encoding: str | None, header_row: int | None
-) -> tuple[pd.DataFrame, SheetLayout]:
-    decoded = decode_text(data, name, encoding)
-    text = decoded.text
-    if not text.strip():
-        raise InputFileError(f"{name}: the file is empty; export the table again with a header row")
-    head = _lines(text[:200_000])[: HEADER_SEARCH_ROWS + 20]
+def _header_lines(head_text: str, header_row: int | None
+                  ) -> tuple[str, HeaderFound, list[int], list[int], int]:
+    """From the first lines: the separator, the header found, each head record's first and
+    last line, and how many lines come before the (last) row of names."""
+    head = _lines(head_text[:200_000])[: HEADER_SEARCH_ROWS + 20]
     sep = _sniff_separator([line for line in head if line.strip()][:20])
     records, starts, ends = _head_records(head, sep)
     found = find_header(records[: HEADER_SEARCH_ROWS + 10], (), header_row)
     names_at = found.first + found.rows - 1  # pandas reads the (last) name row
     skip = starts[names_at] - 1 if names_at < len(starts) else 0
+    return sep, found, starts, ends, skip
+
+
+def _read_text_table(
+    data: bytes, name: str, encoding: str | None, header_row: int | None
+) -> tuple[pd.DataFrame, SheetLayout]:
+    fast = _read_utf8_fast(data, name, header_row) if encoding is None else None
+    if fast is not None:
+        return fast
+    decoded = decode_text(data, name, encoding)
+    text = decoded.text
+    if not text or text.isspace():  # not text.strip(): no copy of a large file
+        raise InputFileError(f"{name}: the file is empty; export the table again with a header row")
+    sep, found, starts, ends, skip = _header_lines(text, header_row)
     if found.first:
         logger.warning("%s: skipped %d line(s) above the header", name, starts[found.first] - 1)
     df = _parse_csv(text, sep, skip, name)
@@ -151,6 +165,40 @@ def _read_text_table(
     if decoded.other_lines and spans is not None:
         df.attrs[ROW_NOTES] = _encoding_notes(decoded, spans[: len(df)])
     return df, layout
+
+
+def _read_utf8_fast(data: bytes, name: str, header_row: int | None
+                    ) -> tuple[pd.DataFrame, SheetLayout] | None:
+    """A well-formed UTF-8 file read by Arrow's parser straight from its bytes: the whole
+    file is never decoded into a Python string, nor its records counted by the csv module
+    (seconds and gigabytes less on a million rows). None for anything else (other
+    encodings, odd quoting, short or long lines): pandas' parser, its checks and its
+    messages decide then. The header is found as for every text file."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    start = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+    try:  # the first megabyte holds more than the 200,000 characters the header search reads
+        head = codecs.getincrementaldecoder("utf-8")().decode(data[start : start + (1 << 20)])
+    except UnicodeDecodeError:
+        return None
+    if not head or head.isspace():
+        return None
+    sep, found, starts, ends, skip = _header_lines(head, header_row)
+    read = read_csv_fast(head, sep, skip, data, start)
+    if read is None:
+        return None
+    df = read.frame
+    if found.first:
+        logger.warning("%s: skipped %d line(s) above the header", name, starts[found.first] - 1)
+    if found.rows > 1:
+        df = _named(df, found)
+    first_data_line = ends[found.data_start - 1] + 1 if found.data_start - 1 < len(ends) else 1
+    if found.numbered and len(df):
+        df = df.iloc[1:].reset_index(drop=True)
+    rows = read.lines[read.lines >= first_data_line]
+    if len(rows) != len(df):  # cannot happen for a file Arrow read; positions then
+        rows = first_data_line + np.arange(len(df), dtype=np.int64)
+    return _form_parts(df, found, rows, None, (starts[found.first], ends[found.data_start - 1]))
 
 
 def _named(df: pd.DataFrame, found: HeaderFound) -> pd.DataFrame:
@@ -572,7 +620,7 @@ def read_table(
         data = p.read_bytes()
     except OSError as err:
         raise InputFileError(f"{name}: cannot read the file ({one_line(err)})") from None
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): no copy of a large file
         raise InputFileError(f"{name}: the file is empty; export the table again with a header row")
     if suffix == ".xls" or data.startswith(_OLE_MAGIC):
         raise InputFileError(

@@ -35,6 +35,7 @@ import pyogrio.errors
 import shapely.errors
 
 from geo_guard._errors import InputFileError, OptionError, OutputError, name_list
+from geo_guard.io.csv_writer import write_csv
 from geo_guard.io.files import (
     PathLike,
     atomic_path,
@@ -48,7 +49,6 @@ from geo_guard.io.gdal_text import nul_free
 from geo_guard.io.spreadsheets import (
     is_geometry_column,
     wkt_text,
-    write_csv,
     write_xlsx_sheets,
 )
 

@@ -38,8 +38,20 @@ from geo_guard.vocabulary.columns import (
     find_column,
 )
 
-__all__ = ["CHECK_SHEET", "OUTPUT_SUFFIXES", "classification_sheets", "rows_to_check",
-           "write_classified"]
+__all__ = ["CHECK_SHEET", "NUMBER_FORMATS", "OUTPUT_SUFFIXES", "SERIAL_COLUMNS",
+           "classification_sheets", "rows_to_check", "write_classified"]
+
+#: Excel number formats of the added columns in the workbook (the stored numbers keep
+#: their full precision; the format only decides what a cell shows).
+NUMBER_FORMATS: dict[str, str] = {
+    "zone_level": "0", "distance_m": "0.0", "edge_distance_m": "0.0",
+    "zone_boundary_m": "0.0", "chainage_m": "0.0", "lon": "0.000000", "lat": "0.000000",
+    **{f"inside_L{level}": "0.0" for level in range(4)},
+}
+#: Input columns holding a row's serial number (序号): a number in the workbook when every
+#: filled cell is a whole number typed without leading zeros.
+SERIAL_COLUMNS = ("序号",)
+_WHOLE_NUMBER = r"^(?:0|[1-9][0-9]{0,14})$"
 
 #: What a classification can be written to.
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".gpkg", ".geojson", ".json", ".parquet",
@@ -111,8 +123,8 @@ def rows_to_check(result: pd.DataFrame, summary: dict[str, Any] | None = None) -
     if "sheet" in found.columns:
         out["工作表"] = found["sheet"].to_numpy(dtype=object)
     out["行号"] = found["row"].to_numpy()
-    for column in identifying_columns(result):
-        out[str(column)] = result[column].to_numpy(dtype=object)[positions]
+    for column in identifying_columns(result):  # the few rows only, not a million strings
+        out[str(column)] = result[column].iloc[positions].to_numpy(dtype=object)
     out["状态"] = [STATUS_WORDS.get(str(v), str(v)) for v in found["status"]]
     distance = pd.to_numeric(result["distance_m"], errors="coerce").to_numpy(dtype=float)
     out["距中心线(km)"] = np.round(distance[positions] / 1000, 1)
@@ -159,8 +171,10 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
     """Write a classification by the output's extension, atomically.
 
     ``.csv`` (UTF-8 with BOM) and ``.xlsx`` get ``headers`` (Chinese by default; the
-    workbook adds the summary sheets); ``.gpkg``, ``.geojson``, ``.shp`` and ``.parquet``
-    keep the English data contract and the geometry; ``.kml``/``.kmz`` are for phone apps
+    workbook adds the summary sheets, shows distances and chainages with one decimal and
+    WGS84 coordinates with six (:data:`NUMBER_FORMATS`), and stores 序号 as a number);
+    ``.gpkg``, ``.geojson``, ``.shp`` and ``.parquet`` keep the English data contract and
+    the geometry; ``.kml``/``.kmz`` are for phone apps
     (placemarks coloured by zone, attributes under Chinese names; rows that could not be
     placed are left out).
 
@@ -190,9 +204,33 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
     elif suffix == ".csv":
         write_table(_table(result, headers=headers, keep_geometry=keep_geometry), output)
     else:
-        write_xlsx_sheets(classification_sheets(result, summary, headers=headers,
-                                                keep_geometry=keep_geometry), output)
+        sheets = classification_sheets(result, summary, headers=headers,
+                                       keep_geometry=keep_geometry)
+        sheets["分类结果"] = _serials_as_numbers(sheets["分类结果"])
+        names = CHINESE_HEADERS if headers == "zh" else {c: c for c in NUMBER_FORMATS}
+        formats = {names[column]: fmt for column, fmt in NUMBER_FORMATS.items()}
+        formats.update(dict.fromkeys(SERIAL_COLUMNS, "0"))
+        write_xlsx_sheets(sheets, output, number_formats={"分类结果": formats})
     return output
+
+
+def _serials_as_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """序号 typed as text ("1", "2" … read from a CSV) as numbers, so Excel sorts and sums
+    them; left as text when any cell is not a plain whole number ("1-1", "012")."""
+    for i, column in enumerate(table.columns):
+        if column not in SERIAL_COLUMNS:
+            continue
+        values = table.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            continue
+        text = values.astype("string").str.strip()
+        filled = text.notna() & (text != "")
+        if not filled.any() or not text[filled].str.fullmatch(_WHOLE_NUMBER).all():
+            continue
+        numbers = pd.to_numeric(text.where(filled), errors="coerce").astype("Int64")
+        table = table.copy(deep=False)
+        table.isetitem(i, numbers)
+    return table
 
 
 def _table(result: pd.DataFrame, *, headers: str, keep_geometry: bool) -> pd.DataFrame:
