@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from shapely.geometry import Point
 
 from geo_guard.cli import main
-from geo_guard.crs import gcj02_to_wgs84, wgs84_to_bd09
+from geo_guard.crs import gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from geo_guard.io.convert import convert_table
 from geo_guard.io.kml import write_kml
 from geo_guard.zones import build_zones
@@ -115,6 +115,55 @@ def test_convert_command_keeps_rows_and_refuses_other_outputs(tmp_path: Path) ->
     assert not back["名称"][0].startswith("=")  # typed formula neutralised
     bad = CliRunner().invoke(main, ["convert", str(source), "-o", str(tmp_path / "x.gpkg")])
     assert bad.exit_code == 2 and "error:" in bad.output and "csv or .xlsx" in bad.output
+
+
+def test_convert_reads_a_government_form_on_every_sheet(tmp_path: Path) -> None:
+    """A form as townships send it (label, 填报单位 row, 坐标 merged over 经度/纬度, merged
+    township cells, a 注： row), two sheets: every data row converted, in order, the
+    township filled down, the note left out; converted against pyproj/the GCJ-02 formula."""
+    import openpyxl
+
+    points = {"示意镇甲": [(112.50, 33.00), (112.51, 33.01)], "示意镇乙": [(112.60, 33.10)]}
+    wb = openpyxl.Workbook()
+    for town, rows in points.items():
+        ws = wb.create_sheet(town)
+        ws.append(["附件2"])
+        ws.append(["填报单位：" + town, None, None, "填报时间：2021年10月14日"])
+        ws.append(["序号", "乡镇（街道）", "名称", "坐标", None])
+        ws.append([None, None, None, "经度", "纬度"])
+        ws.merge_cells("D3:E3")
+        for column in "ABC":
+            ws.merge_cells(f"{column}3:{column}4")
+        for k, (lon, lat) in enumerate(rows, start=1):
+            ws.append([k, town if k == 1 else None, f"{town}点{k}", lon, lat])
+        if len(rows) > 1:
+            ws.merge_cells(f"B5:B{4 + len(rows)}")
+        ws.append(["注：坐标为高德地图拾取。"])
+    del wb["Sheet"]
+    form = tmp_path / "各乡镇.xlsx"
+    wb.save(form)
+    out = tmp_path / "wgs.csv"
+    result = CliRunner().invoke(main, ["convert", str(form), "--sheet", "all", "--from",
+                                       "gcj02", "--to", "wgs84", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    back = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert back["工作表"].tolist() == ["示意镇甲", "示意镇甲", "示意镇乙"]
+    assert back["乡镇（街道）"].tolist() == ["示意镇甲", "示意镇甲", "示意镇乙"]  # filled down
+    assert back["名称"].tolist() == ["示意镇甲点1", "示意镇甲点2", "示意镇乙点1"]
+    assert back["状态"].tolist() == ["ok"] * 3
+    # GCJ-02 -> WGS84 is the inverse of the published forward formula to well under 1 m.
+    expected = [p for rows in points.values() for p in rows]
+    lon = back["经度(WGS84)"].astype(float).to_numpy()
+    lat = back["纬度(WGS84)"].astype(float).to_numpy()
+    forward = [wgs84_to_gcj02(x, y) for x, y in zip(lon, lat, strict=True)]
+    assert np.allclose([(float(a), float(b)) for a, b in forward], expected, atol=1e-6)
+    # --header-row given by hand on one sheet: the same rows.
+    one = tmp_path / "one.csv"
+    result = CliRunner().invoke(main, ["convert", str(form), "--sheet", "示意镇甲",
+                                       "--header-row", "3", "--from", "gcj02", "-o", str(one)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(one, encoding="utf-8-sig", dtype=str)["名称"].tolist() == [
+        "示意镇甲点1", "示意镇甲点2"]
 
 
 def test_classify_and_zones_write_kmz(tmp_path: Path) -> None:

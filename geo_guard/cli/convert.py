@@ -25,15 +25,21 @@ _LABELS = {"wgs84": "WGS84", "cgcs2000": "CGCS2000", "gcj02": "GCJ-02", "bd09": 
               help=f"CRS to convert to (目标坐标系): {CRS_HELP}.")
 @click.option("--lon-col", default=None, help="Longitude / easting column (经度列).")
 @click.option("--lat-col", default=None, help="Latitude / northing column (纬度列).")
-@click.option("--sheet", default=None, help="XLSX sheet name or 0-based number (default first).")
+@click.option("--sheet", default=None,
+              help="XLSX sheet (工作表): name, 0-based number, or 'all' for every sheet (a "
+              "column 工作表 says which); default the first.")
+@click.option("--header-row", type=click.IntRange(min=1), default=None,
+              help="Row number of the header (表头所在行) as Excel shows it; default: found "
+              "(title, 填报单位/填报时间 rows skipped; a two-row header such as 坐标 over "
+              "经度/纬度 read as one).")
 @click.option("--encoding", default=None, help="CSV encoding (default: detected).")
 @click.option("--headers", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Headers of the added columns: Chinese, or English for scripts.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Output .csv (UTF-8 with BOM) or .xlsx.")
 def convert(input_path: Path, from_crs: str, to_crs: str, lon_col: str | None,
-            lat_col: str | None, sheet: str | None, encoding: str | None, headers: str,
-            output: Path) -> None:
+            lat_col: str | None, sheet: str | None, header_row: int | None,
+            encoding: str | None, headers: str, output: Path) -> None:
     """Convert a coordinate list between WGS84, CGCS2000, GCJ-02 (高德/腾讯), BD-09 (百度)
     and projected CRSs (坐标转换).
 
@@ -44,13 +50,14 @@ def convert(input_path: Path, from_crs: str, to_crs: str, lon_col: str | None,
     \b
     Example:
       geo-guard convert points_from_amap.csv --from gcj02 --to wgs84 -o points_wgs84.csv
+      geo-guard convert 各乡镇排查表.xlsx --sheet all --from gcj02 -o 排查表_wgs84.xlsx
     """
     if output.suffix.lower() not in {".csv", ".xlsx"}:
         raise OptionError(f"{output.name}: convert writes .csv or .xlsx")
     refuse_overwriting_inputs({"-o": output}, {"file INPUT": input_path})
     source, target = parse_crs(from_crs), parse_crs(to_crs)
     sheet_arg: str | int | None = int(sheet) if sheet and sheet.isdigit() else sheet
-    table = read_table(input_path, sheet=sheet_arg, encoding=encoding)
+    table = read_table(input_path, sheet=sheet_arg, encoding=encoding, header_row=header_row)
     result = convert_table(table, from_crs=source, to_crs=target, lon_col=lon_col,
                            lat_col=lat_col)
     invalid = int((result["status"] != "ok").sum())
