@@ -130,3 +130,39 @@ def test_widths_up_to_the_limit_are_accepted() -> None:
         "widths = { first = 50000, second = 40000, quasi = 10000 }"
     )
     assert rules.rules[0].widths_for("右岸") == {1: 50_000.0, 2: 40_000.0, 3: 10_000.0}
+
+
+def test_a_rule_on_an_attribute_no_segment_has_is_warned_once(caplog) -> None:
+    """A misspelt attribute (``structur``) or an empty column makes a rule that can never
+    apply: one warning names the rule and the attribute; matched rules stay silent."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from geo_guard.canal.model import Canal
+    from geo_guard.zones.build import segment_widths
+
+    rules = rules_from_text(
+        '[defaults]\nedge_m = 20\n'
+        '[[rules]]\nname = "渡槽"\nmatch = { structur = "渡槽" }\nwidths = { first = 50 }\n'
+        '[[rules]]\nname = "城区"\nmatch = { area_type = "城区" }\nwidths = { first = 80 }\n'
+        '[[rules]]\nname = "其余"\ndefault = true\nwidths = { first = 100 }\n')
+    line = LineString([(500_000, 3_650_000), (501_000, 3_650_000)])
+    canal = Canal.from_frame(gpd.GeoDataFrame(
+        {"structure": ["渡槽"], "area_type": [None]}, geometry=[line], crs="EPSG:4547"))
+    with caplog.at_level("WARNING"):
+        widths = segment_widths(canal, rules)
+        segment_widths(canal, rules)  # asked again by another step: not said again
+    assert set(widths["rule"]) == {"其余"}  # what the warning explains
+    said = [r.getMessage() for r in caplog.records if "never apply" in r.getMessage()]
+    assert len(said) == 1
+    assert "'渡槽'" in said[0] and "'城区'" in said[0] and "'其余'" not in said[0]
+    assert "area_type, structur (structur: no such column)" in said[0]
+    caplog.clear()
+    filled = Canal.from_frame(gpd.GeoDataFrame(
+        {"structure": ["明渠"], "area_type": ["城区"]}, geometry=[line], crs="EPSG:4547"))
+    with caplog.at_level("WARNING"):
+        segment_widths(filled, rules_from_text(
+            '[defaults]\nedge_m = 20\n'
+            '[[rules]]\nname = "城区"\nmatch = { area_type = "城区" }\nwidths = { first = 80 }\n'
+            '[[rules]]\nname = "其余"\ndefault = true\nwidths = { first = 100 }\n'))
+    assert not [r for r in caplog.records if "never apply" in r.getMessage()]

@@ -78,6 +78,33 @@ ZONE_COLUMNS = [
 ]
 
 
+_WARNED_UNUSED: set[tuple[int, int]] = set()
+
+
+def _warn_unknown_match_attributes(canal: Canal, rules: ZoneRules) -> None:
+    """One warning naming the rules that match on an attribute no segment has a value
+    for (a misspelt ``structur``, a column the canal file lacks or leaves empty): those
+    rules can never apply, and their segments silently get a later rule's widths."""
+    columns = canal.segments.columns
+    filled = {c for c in columns if canal.segments[c].notna().any()}
+    unused = [rule for rule in rules.rules if any(a not in filled for a in rule.match)]
+    if not unused:
+        return
+    missing = sorted({a for rule in unused for a in rule.match if a not in filled})
+    absent = [a for a in missing if a not in columns]
+    # Zones, classify and the corridor each ask for the widths: say it once per pair.
+    key = (id(canal), id(rules))
+    if key in _WARNED_UNUSED:
+        return
+    _WARNED_UNUSED.add(key)
+    logger.warning(
+        "%s: no canal segment has a value for %s%s, so rule(s) %s never apply; fill the "
+        "column(s) in the canal file (or fix the name in the rules) if they should.",
+        rules.source, ", ".join(missing),
+        f" ({', '.join(absent)}: no such column)" if absent else "",
+        ", ".join(repr(rule.name) for rule in unused))
+
+
 def segment_widths(canal: Canal, rules: ZoneRules) -> pd.DataFrame:
     """Rule, edge and outer distance of every zone level, per segment and bank.
 
@@ -94,6 +121,7 @@ def segment_widths(canal: Canal, rules: ZoneRules) -> pd.DataFrame:
     >>> first["bank"], [float(first[f"outer_{level}"]) for level in (0, 1, 2)]
     ('左岸', [60.0, 110.0, 610.0])
     """
+    _warn_unknown_match_attributes(canal, rules)
     rows = []
     for index, seg in enumerate(canal.segments.itertuples(index=False)):
         attributes = seg._asdict()
