@@ -15,15 +15,15 @@ exclusion layer, or on the inside of a sharp bend) do not split a run: a stretch
 forest is one gap across them, and the gap tells how much of its length was excluded.
 
 How it stays fast (no overlay per station): the partition of the plane by nearest
-centerline part, the station cut lines and the exclusion outline are noded and
-polygonized once (:func:`geo_guard.corridor.strips.strip_faces`); every face lies in one
-strip, found for all faces at once from a point inside it with
-:meth:`~geo_guard.canal.Canal.locate`. The forest is dissolved per 100 m slab of belt
-(small dissolves, found with an STRtree). Away from the centerline's turns a strip is a
-rectangle in the frame of its centerline edge, so the forest area of every strip comes
-from one numpy pass over the slab's forest outline (``-∫ y dx`` split at the station
-measures); near a turn each face is overlaid with its slab's forest, vectorised, after
-prepared predicates settle the faces wholly in or out of it.
+centerline part, cut at the ends of 100 m slabs and along the exclusion outline, is
+noded and polygonized once (:func:`geo_guard.corridor.strips.strip_faces`); every face
+is nearest to one edge or one vertex, so its area per strip is an integral in the frame
+of that edge, split at the station measures, with no station cut drawn. The forest is
+dissolved per slab of belt (small dissolves, found with an STRtree). Away from the
+centerline's turns a slab's forest is measured per strip in one numpy pass over its
+outline (``-∫ y dx`` split at the station measures); near a turn each face is
+overlaid with its slab's forest, vectorised, after prepared predicates settle the faces
+wholly in or out of it, and the pieces measured the same way.
 
 Examples
 --------
@@ -519,12 +519,11 @@ def analyse_corridor(
     segment = np.clip(np.searchsorted(canal.segments["start_m"].to_numpy(), middle_m,
                                       side="right") - 1, 0, len(canal.segments) - 1)
     reasons = _stand_reasons(trees, options)
-    n = len(breaks) - 1
     strips, faces, weak = [], {}, []
     for bank, sign in BANK_SIGNS.items():
         pieces = belt[belt["bank"] == bank].sort_values("segment_index")
         face = faces[bank] = bank_strips(canal, every, breaks, sign, geoms, tree)
-        belt_m2 = np.bincount(face.strip, face.area, n)
+        belt_m2 = face.belt_m2
         centre = (pieces["inner_m"].to_numpy() + pieces["outer_m"].to_numpy())[segment] / 2
         xy = offset_points(canal, middle_m, sign * centre)
         strips.append(pd.DataFrame({
