@@ -282,7 +282,8 @@ def _bank_faces(canal: Canal, limits: np.ndarray, bank: int, sign: int, breaks: 
 
 
 def strip_areas(frames: EdgeFrames, geoms: np.ndarray, edge: np.ndarray, first: np.ndarray,
-                last: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+                last: np.ndarray, breaks: np.ndarray, window: np.ndarray | None = None
+                ) -> np.ndarray:
     """Area per strip of polygons measured in the frames of their edges, no overlay.
 
     In the frame of ``edge`` (x = measure, y = offset) strips are x-intervals, and the
@@ -291,6 +292,9 @@ def strip_areas(frames: EdgeFrames, geoms: np.ndarray, edge: np.ndarray, first: 
     the station measures and integrated with numpy. The strips ``first`` and ``last``
     of each polygon are open outward: what lies before or beyond them (a face beyond
     its edge's end, nearest to the vertex there, or a rounding error) counts in them.
+    With a ``window`` only the part of each polygon inside a rectangle of its frame
+    counts: pieces are cut to its x-range and ``y`` is clamped to its y-range, since
+    ``-∫ clamp(y) dx`` is the area of the part between the two y values (Green).
 
     Parameters
     ----------
@@ -300,6 +304,8 @@ def strip_areas(frames: EdgeFrames, geoms: np.ndarray, edge: np.ndarray, first: 
         Per polygon: its edge and the strips it may reach.
     breaks : ndarray
         Measures of the strip cuts.
+    window : ndarray of shape (polygons, 4), optional
+        Per polygon ``x0, x1, y0, y1`` in its frame: only the part inside counts.
 
     Returns
     -------
@@ -338,11 +344,39 @@ def strip_areas(frames: EdgeFrames, geoms: np.ndarray, edge: np.ndarray, first: 
     right = np.where(k == g[piece], np.inf, breaks[np.minimum(k + 1, n)])
     xa = np.maximum(lo[piece], left)
     xb = np.minimum(hi[piece], right)
+    if window is not None:
+        box = window[owner[piece]]
+        xa, xb = np.maximum(xa, box[:, 0]), np.minimum(xb, box[:, 1])
     slope = (y1 - y0) / (x1 - x0)
     ya = y0[piece] + (xa - x0[piece]) * slope[piece]
     yb = y0[piece] + (xb - x0[piece]) * slope[piece]
-    integral = np.sign(x1 - x0)[piece] * np.maximum(xb - xa, 0.0) * (ya + yb) / 2
+    mean = (ya + yb) / 2 if window is None else _clamped_mean(ya, yb, box[:, 2], box[:, 3])
+    integral = np.sign(x1 - x0)[piece] * np.maximum(xb - xa, 0.0) * mean
     return np.bincount(k, -integral, n).astype(float)
+
+
+def _clamped_mean(ya: np.ndarray, yb: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Mean of ``clip(y, c, d)`` while ``y`` runs linearly from ``ya`` to ``yb``.
+
+    With ``H`` an antiderivative of the clamp (taken from ``c``, to keep the numbers
+    small) the mean is ``(H(yb) - H(ya)) / (yb - ya)``; a level run takes the clamp of
+    its middle.
+
+    Examples
+    --------
+    >>> _clamped_mean(np.array([0.0, 2.0]), np.array([4.0, 2.0]), np.ones(2), 3 * np.ones(2))
+    array([2., 2.])
+    """
+    top = d - c
+
+    def h(y: np.ndarray) -> np.ndarray:
+        t = y - c
+        return np.clip(t, 0.0, top) ** 2 / 2 + top * np.maximum(t - top, 0.0)
+
+    dy = yb - ya
+    level = np.abs(dy) < 1e-6
+    safe = np.where(level, 1.0, dy)
+    return c + np.where(level, np.clip((ya + yb) / 2 - c, 0.0, top), (h(yb) - h(ya)) / safe)
 
 
 #: Length of the slabs (m) in which the forest is dissolved and measured; divides 1000.
@@ -356,9 +390,9 @@ class BankStrips:
 
     Per face: ``geoms``, ``edge``, ``first``/``last`` (its strips) and ``slab`` (index of
     its slab). Per strip: ``belt_m2``, ``forest_m2`` and ``excluded_m2`` (belt taken by
-    the exclusion layer). Per slab: ``slab_km``, ``slabs`` (the belt) and ``covers`` (its
-    forest). ``frames``, ``breaks`` and ``reach`` (farther than any face from the
-    centerline, m) cut faces at strip ends.
+    the exclusion layer). Per slab: ``slab_km``, ``slabs`` (the belt) and ``covers`` (the
+    stands that reach it, dissolved). ``frames``, ``breaks`` and ``reach`` (farther
+    than any face from the centerline, m) cut faces at strip ends.
     """
 
     geoms: np.ndarray
@@ -442,7 +476,7 @@ def bank_strips(
     slabs = np.array([union_faces(group) for group in np.split(geoms[order], bounds)],
                      dtype=object)
     # GEOS runs each dissolve without the GIL: the slabs are shared among the cores.
-    covers = np.array(list(ordered_map(lambda geom: _cover(geom, forest, tree), slabs,
+    covers = np.array(list(ordered_map(lambda geom: _dissolved(geom, forest, tree), slabs,
                                        window=64)), dtype=object)
     slab_first = np.full(len(slab_ids), n)
     slab_last = np.full(len(slab_ids), -1)
@@ -450,11 +484,32 @@ def bank_strips(
     np.minimum.at(slab_first, slab, first)
     np.maximum.at(slab_last, slab, last)
     slab_edge[slab] = edge
+    # The faces in their frames: how far they reach (across, and beyond their edge's
+    # ends), and each slab's extent.
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    e = edge[owner]
+    x, y = frames.frame(xy, e)
+    reach = float(np.concatenate([[0.0], np.abs(y), frames.start[e] - x,
+                                  x - frames.end[e]]).max()) + 10.0
+    extent = np.tile([np.inf, -np.inf, np.inf, -np.inf], (len(slab_ids), 1))
+    for column, values, at in ((0, x, np.minimum), (1, x, np.maximum), (2, y, np.minimum),
+                               (3, y, np.maximum)):
+        at.at(extent[:, column], slab[owner], values)
+    one_edge = np.ones(len(slab_ids), dtype=bool)
+    one_edge[slab] &= edge == slab_edge[slab]
     # Away from the turns a slab's faces are all nearest to one edge: its forest is
-    # measured whole, in that edge's frame.
+    # measured whole, in that edge's frame. Where they fill the rectangle of their
+    # extent (no other part of the canal nearer, nothing excluded) the forest needs no
+    # clipping to the slab: the rectangle is the window of the integral.
     straight = _straight_slabs(canal, breaks[slab_first], breaks[slab_last + 1])
-    forest_m2 = strip_areas(frames, covers[straight], slab_edge[straight],
-                            slab_first[straight], slab_last[straight], breaks)
+    box = (extent[:, 1] - extent[:, 0]) * (extent[:, 3] - extent[:, 2])
+    full = np.abs(np.bincount(slab, shapely.area(geoms), len(slab_ids)) - box) <= 1e-9 * box
+    square = np.flatnonzero(straight & one_edge & full)
+    forest_m2 = strip_areas(frames, covers[square], slab_edge[square], slab_first[square],
+                            slab_last[square], breaks, window=extent[square])
+    clip = np.flatnonzero(straight & ~(one_edge & full))
+    forest_m2 += strip_areas(frames, polygonal(shapely.intersection(covers[clip], slabs[clip])),
+                             slab_edge[clip], slab_first[clip], slab_last[clip], breaks)
     # Near a turn a slab's faces are measured in frames of their own: each is overlaid
     # with its slab's forest, after prepared predicates settle the faces wholly in or
     # out of it.
@@ -470,12 +525,6 @@ def bank_strips(
     forest_m2 += strip_areas(frames, polygonal(pieces), edge[hit], first[hit], last[hit],
                              breaks)
     slab_km = np.floor(canal.chainage_at(breaks[slab_first]) / 1000 + 1e-9).astype(int)
-    # How far the faces reach in their frames: across, and beyond their edge's ends.
-    xy, owner = shapely.get_coordinates(geoms, return_index=True)
-    x, y = frames.frame(xy, edge[owner])
-    e = edge[owner]
-    beyond = np.concatenate([[0.0], np.abs(y), frames.start[e] - x, x - frames.end[e]])
-    reach = float(beyond.max()) + 10.0
     return BankStrips(geoms, edge, first, last, slab, belt_m2, forest_m2, excluded_m2,
                       slab_km, slabs, covers, frames, breaks, reach)
 
@@ -495,9 +544,9 @@ def _straight_slabs(canal: Canal, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return measure[np.searchsorted(measure, lo - pad, side="left")] > hi + pad
 
 
-def _cover(slab: Any, forest: np.ndarray, tree: shapely.STRtree) -> Any:
-    """The forested part of a slab of belt: dissolve the stands that reach it, clip."""
+def _dissolved(slab: Any, forest: np.ndarray, tree: shapely.STRtree) -> Any:
+    """The stands that reach a slab of belt, dissolved (not clipped to it)."""
     near = tree.query(slab, predicate="intersects")
     if not len(near):
         return Polygon()
-    return polygonal(shapely.intersection(shapely.union_all(forest[near]), slab))
+    return polygonal(shapely.union_all(forest[near]))
