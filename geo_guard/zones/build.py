@@ -47,7 +47,6 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import OptionError, RulesError
-from geo_guard._parallel import ordered_map
 from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.settings import (
@@ -275,9 +274,7 @@ def _union_by(geoms: np.ndarray, key: np.ndarray) -> dict[int, Any]:
     order = np.argsort(key, kind="stable")
     keys, starts = np.unique(key[order], return_index=True)
     groups = np.split(geoms[order], starts[1:])
-    # GEOS merges without the GIL: the groups shared among the cores.
-    merged = ordered_map(_coverage_union, groups, window=64)
-    return {int(k): g for k, g in zip(keys, merged, strict=True)}
+    return {int(k): _coverage_union(g) for k, g in zip(keys, groups, strict=True)}
 
 
 def _coverage_union(faces: np.ndarray) -> Any:
