@@ -53,7 +53,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +63,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import CRSMissingError, InputFileError, OptionError
-from geo_guard._parallel import ordered_map
+from geo_guard._parallel import ordered_map, workers
 from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.corridor import tables
@@ -516,20 +515,15 @@ def analyse_corridor(
     removed = _exclusion(exclude, canal) if exclude is not None else None
     breaks = station_breaks(canal, options.step_m)
 
-    def read_forest() -> tuple[gpd.GeoDataFrame, list[str], shapely.STRtree]:
-        trees, repaired = prepare_forest(forest, crs=forest_crs)
-        trees = trees.to_crs(canal.metric_crs)
-        return trees, repaired, shapely.STRtree(trees.geometry.to_numpy())
-
-    # The forest is read and reprojected while the belt is cut into faces: the two do
-    # not depend on each other, and GEOS and PROJ run without the GIL.
-    with ThreadPoolExecutor(1) as pool:
-        reading = pool.submit(read_forest)
-        every = strip_faces(canal, limits, breaks, removed)
-        # The belt per segment and bank from the same partition without the slab cuts:
-        # the same shapes, with fewer vertices to test the stands against.
-        belt = _belt(canal, widths, limits, removed)
-        trees, repaired, tree = reading.result()
+    trees, repaired = prepare_forest(forest, crs=forest_crs)
+    trees = trees.to_crs(canal.metric_crs)
+    tree = shapely.STRtree(trees.geometry.to_numpy())
+    # (Reading the forest beside the faces, in a thread, was slower: the faces already
+    # keep both cores busy, and the reading is mostly pandas, under the GIL.)
+    every = strip_faces(canal, limits, breaks, removed)
+    # The belt per segment and bank from the same partition without the slab cuts: the
+    # same shapes, with fewer vertices to test the stands against.
+    belt = _belt(canal, widths, limits, removed)
     geoms = trees.geometry.to_numpy()
     middle_m = (breaks[:-1] + breaks[1:]) / 2
     segment = np.clip(np.searchsorted(canal.segments["start_m"].to_numpy(), middle_m,
@@ -539,7 +533,8 @@ def analyse_corridor(
     def one_bank(bank: str) -> tuple[BankStrips, pd.DataFrame, pd.DataFrame]:
         sign = BANK_SIGNS[bank]
         pieces = belt[belt["bank"] == bank].sort_values("segment_index")
-        face = bank_strips(canal, every, breaks, sign, geoms, tree)
+        face = bank_strips(canal, every, breaks, sign, geoms, tree,
+                           threads=max(1, workers() // 2))
         belt_m2 = face.belt_m2
         centre = (pieces["inner_m"].to_numpy() + pieces["outer_m"].to_numpy())[segment] / 2
         xy = offset_points(canal, middle_m, sign * centre)
@@ -551,8 +546,8 @@ def analyse_corridor(
         bank_belt = polygonal(shapely.union_all(pieces.geometry.to_numpy()))
         return face, strip, _weak_stands(trees, tree, reasons, bank_belt, bank)
 
-    # The banks side by side: while one bank's numpy work holds the GIL, the other's
-    # dissolves keep the second core busy.
+    # The banks side by side, each dissolving its slabs on half the cores: while one
+    # bank's numpy work holds the GIL, the other's dissolves keep a core busy.
     done = dict(zip(BANK_SIGNS, ordered_map(one_bank, BANK_SIGNS, threads=2), strict=True))
     faces = {bank: part[0] for bank, part in done.items()}
     strips = [part[1] for part in done.values()]

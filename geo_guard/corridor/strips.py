@@ -449,13 +449,16 @@ def bank_strips(
     sign: float,
     forest: np.ndarray,
     tree: shapely.STRtree,
+    *,
+    threads: int | None = None,
 ) -> BankStrips:
     """Measure the belt and the forest of every strip of one bank (``sign`` +1 left,
     -1 right).
 
     The forest is dissolved per slab: small dissolves are faster than one per bank and
     give small covers to measure against. Every area per strip comes from
-    :func:`strip_areas`, in the frame of the centerline edge.
+    :func:`strip_areas`, in the frame of the centerline edge. ``threads`` dissolve the
+    slabs (all cores by default; fewer when the other bank runs beside this one).
     """
     n = len(breaks) - 1
     frames = EdgeFrames.of(canal)
@@ -477,7 +480,7 @@ def bank_strips(
                      dtype=object)
     # GEOS runs each dissolve without the GIL: the slabs are shared among the cores.
     covers = np.array(list(ordered_map(lambda geom: _dissolved(geom, forest, tree), slabs,
-                                       window=64)), dtype=object)
+                                       threads=threads, window=64)), dtype=object)
     slab_first = np.full(len(slab_ids), n)
     slab_last = np.full(len(slab_ids), -1)
     slab_edge = np.zeros(len(slab_ids), dtype=np.int64)
