@@ -126,14 +126,30 @@ class EdgeFrames:
                    np.repeat(np.arange(len(counts)), counts))
 
     def frame(self, xy: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Frame coordinates ``(x, y)`` of points ``xy`` in the frames of ``edge``."""
+        """Frame coordinates ``(x, y)`` of points ``xy`` in the frames of ``edge``.
+
+        Examples
+        --------
+        >>> frames = EdgeFrames.of(canal)
+        >>> x, y = frames.frame(offset_points(canal, np.array([30.0]), 12.0), np.array([0]))
+        >>> round(float(x[0]), 6), round(float(y[0]), 6)
+        (30.0, 12.0)
+        """
         rel = xy - self.origin[edge]
         u = self.u[edge]
         return (self.start[edge] + rel[:, 0] * u[:, 0] + rel[:, 1] * u[:, 1],
                 rel[:, 1] * u[:, 0] - rel[:, 0] * u[:, 1])
 
     def world(self, x: np.ndarray, y: np.ndarray, edge: np.ndarray) -> np.ndarray:
-        """Points ``(n, 2)`` at frame coordinates ``x``, ``y`` of ``edge``."""
+        """Points ``(n, 2)`` at frame coordinates ``x``, ``y`` of ``edge``.
+
+        Examples
+        --------
+        >>> frames = EdgeFrames.of(canal)
+        >>> xy = frames.world(np.array([30.0]), np.array([12.0]), np.array([0]))
+        >>> bool(np.allclose(xy, offset_points(canal, np.array([30.0]), 12.0)))
+        True
+        """
         u = self.u[edge]
         along = (x - self.start[edge])[:, None]
         return self.origin[edge] + along * u + y[:, None] * np.column_stack([-u[:, 1], u[:, 0]])
