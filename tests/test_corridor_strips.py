@@ -99,3 +99,31 @@ def test_strips_near_sharp_turns_and_tiny_edges_match_a_grid_and_overlays(step: 
         assert gap.geometry.area == pytest.approx(gap.uncovered_m2, rel=1e-7, abs=1e-3)
         assert shapely.intersection(gap.geometry, cover).area == pytest.approx(0, abs=1e-3)
         assert shapely.difference(gap.geometry, belt).area == pytest.approx(0, abs=1e-3)
+
+
+def test_weak_stands_across_segment_junctions_are_cut_to_the_whole_belt() -> None:
+    """Stands over a junction (0.3 m edge) or the belt's outline: the piece in the belt is
+    the stand less what lies outside the bank's belt, by a plain overlay."""
+    canal = make_canal(SHAPE)
+    trees = _forest(11)
+    trees["小班号"] = [str(i) for i in range(len(trees))]
+    trees["保存率"] = 0.5  # every stand weak
+    result = analyse_corridor(canal, UNIFORM, trees, step_m=10)
+    weak = result.weak_stands.to_crs(METRIC)
+    belts = corridor_belt(canal, UNIFORM)
+    for bank in ("左岸", "右岸"):
+        belt = shapely.union_all(belts.loc[belts["bank"] == bank].geometry.values)
+        expected = shapely.area(shapely.intersection(trees.geometry.values, belt))
+        mine = weak[weak["bank"] == bank]
+        index = mine["forest_id"].astype(int).to_numpy()
+        got = np.zeros(len(trees))
+        got[index] = mine["area_m2"].to_numpy()
+        keep = expected > 1.0
+        np.testing.assert_allclose(got[keep], expected[keep], rtol=1e-9)
+        assert (got[~keep] < 1.0 + 1e-9).all()
+        # Some of them lie across two segments' belts.
+        junctions = shapely.points(canal.segments.geometry.apply(
+            lambda g: g.coords[0]).tolist()[1:])
+        across = shapely.intersects(trees.geometry.values[index],
+                                    shapely.buffer(shapely.multipoints(junctions), OUTER))
+        assert across.any()

@@ -543,8 +543,8 @@ def analyse_corridor(
             "belt_m2": belt_m2, "forest_m2": np.clip(face.forest_m2, 0.0, belt_m2),
             "excluded_m2": face.excluded_m2, "x": xy[:, 0], "y": xy[:, 1],
         })
-        bank_belt = polygonal(shapely.union_all(pieces.geometry.to_numpy()))
-        return face, strip, _weak_stands(trees, tree, reasons, bank_belt, bank)
+        return face, strip, _weak_stands(trees, tree, reasons, pieces.geometry.to_numpy(),
+                                         bank)
 
     # The banks side by side, each dissolving its slabs on half the cores: while one
     # bank's numpy work holds the GIL, the other's dissolves keep a core busy.
@@ -583,15 +583,36 @@ def _stand_reasons(trees: gpd.GeoDataFrame, options: CorridorOptions) -> np.ndar
 
 
 def _weak_stands(trees: gpd.GeoDataFrame, tree: shapely.STRtree, reasons: np.ndarray,
-                 belt: Any, bank: str) -> pd.DataFrame:
-    """Weak stands of one bank's belt, each cut to the belt."""
-    near = tree.query(belt, predicate="intersects")
-    near = np.sort(near[reasons[near] != ""])
-    pieces = trees.geometry.to_numpy()[near]
-    # Most stands lie wholly in the belt: only those across its outline need an overlay.
-    shapely.prepare(belt)
-    across = ~shapely.contains_properly(belt, pieces)
-    pieces[across] = polygonal(shapely.intersection(pieces[across], belt))
+                 belts: np.ndarray, bank: str) -> pd.DataFrame:
+    """Weak stands of one bank's belt (``belts``: its pieces per segment), each cut to
+    the belt.
+
+    The stands are tested against each segment's belt, not against the bank's whole
+    belt: on the whole route that is one polygon of some 100,000 vertices, and every
+    overlay with it would walk them all.
+    """
+    belts = belts[~(shapely.is_missing(belts) | shapely.is_empty(belts))]
+    part, stand = tree.query(belts, predicate="intersects")
+    weak = reasons[stand] != ""
+    part, stand = part[weak], stand[weak]
+    near = np.unique(stand)
+    geoms = trees.geometry.to_numpy()
+    # Most stands lie wholly in one segment's belt: only the others need an overlay, with
+    # each segment belt they reach, and their pieces merged.
+    shapely.prepare(belts)
+    whole = np.zeros(len(geoms), dtype=bool)
+    whole[stand[shapely.contains_properly(belts[part], geoms[stand])]] = True
+    pieces = geoms[near].copy()
+    cut = ~whole[stand]
+    part, stand = part[cut], stand[cut]
+    order = np.argsort(stand, kind="stable")
+    part, stand = part[order], stand[order]
+    cuts = polygonal(shapely.intersection(geoms[stand], belts[part]))
+    owners, first, count = np.unique(stand, return_index=True, return_counts=True)
+    merged = cuts[first]
+    for k in np.flatnonzero(count > 1):
+        merged[k] = shapely.union_all(cuts[first[k]:first[k] + count[k]])
+    pieces[np.searchsorted(near, owners)] = polygonal(merged)
     area = shapely.area(pieces)
     keep = area > tables.MIN_BELT_M2
     out = pd.DataFrame(trees.drop(columns="geometry").iloc[near[keep]]).reset_index(drop=True)
