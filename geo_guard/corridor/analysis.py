@@ -514,17 +514,16 @@ def analyse_corridor(
     limits = _belt_limits(canal, widths)
     removed = _exclusion(exclude, canal) if exclude is not None else None
     breaks = station_breaks(canal, options.step_m)
-
     trees, repaired = prepare_forest(forest, crs=forest_crs)
     trees = trees.to_crs(canal.metric_crs)
-    tree = shapely.STRtree(trees.geometry.to_numpy())
+    geoms = trees.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
     # (Reading the forest beside the faces, in a thread, was slower: the faces already
     # keep both cores busy, and the reading is mostly pandas, under the GIL.)
     every = strip_faces(canal, limits, breaks, removed)
     # The belt per segment and bank from the same partition without the slab cuts: the
     # same shapes, with fewer vertices to test the stands against.
     belt = _belt(canal, widths, limits, removed)
-    geoms = trees.geometry.to_numpy()
     middle_m = (breaks[:-1] + breaks[1:]) / 2
     segment = np.clip(np.searchsorted(canal.segments["start_m"].to_numpy(), middle_m,
                                       side="right") - 1, 0, len(canal.segments) - 1)
