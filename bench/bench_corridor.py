@@ -31,10 +31,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from _common import SAMPLE, SHARED_DATA, peak_rss, timed
+from _common import ROOT, SAMPLE, SHARED_DATA, peak_rss, timed
+
+sys.path.insert(0, str(ROOT))  # this checkout's geo_guard, not the installed one
 
 from geo_guard import Canal, load_rules
-from geo_guard.corridor.analysis import analyse_corridor, corridor_belt, offset_points
+from geo_guard.corridor.analysis import (
+    analyse_corridor,
+    corridor_belt,
+    offset_points,
+)
 from geo_guard.zones.rules import ZoneRules
 
 REAL_CANAL = SHARED_DATA / "snwd_middle_route_ways_osm_wgs84.geojson"

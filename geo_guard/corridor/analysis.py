@@ -15,15 +15,15 @@ exclusion layer, or on the inside of a sharp bend) do not split a run: a stretch
 forest is one gap across them, and the gap tells how much of its length was excluded.
 
 How it stays fast (no overlay per station): the partition of the plane by nearest
-centerline part, the station cut lines and the exclusion outline are noded and
-polygonized once (:func:`geo_guard.corridor.strips.strip_faces`); every face lies in one
-strip, found for all faces at once from a point inside it with
-:meth:`~geo_guard.canal.Canal.locate`. The forest is dissolved per 100 m slab of belt
-(small dissolves, found with an STRtree). Away from the centerline's turns a strip is a
-rectangle in the frame of its centerline edge, so the forest area of every strip comes
-from one numpy pass over the slab's forest outline (``-∫ y dx`` split at the station
-measures); near a turn each face is overlaid with its slab's forest, vectorised, after
-prepared predicates settle the faces wholly in or out of it.
+centerline part, cut at the ends of 100 m slabs and along the exclusion outline, is
+noded and polygonized once (:func:`geo_guard.corridor.strips.strip_faces`); every face
+is nearest to one edge or one vertex, so its area per strip is an integral in the frame
+of that edge, split at the station measures, with no station cut drawn. The forest is
+dissolved per slab of belt (small dissolves, found with an STRtree). Away from the
+centerline's turns a slab's forest is measured per strip in one numpy pass over its
+outline (``-∫ y dx`` split at the station measures); near a turn each face is
+overlaid with its slab's forest, vectorised, after prepared predicates settle the faces
+wholly in or out of it, and the pieces measured the same way.
 
 Examples
 --------
@@ -63,6 +63,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from geo_guard._errors import CRSMissingError, InputFileError, OptionError
+from geo_guard._parallel import ordered_map, workers
 from geo_guard.canal.geometry import polygonal, to_crs_valid
 from geo_guard.canal.model import Canal
 from geo_guard.corridor import tables
@@ -382,9 +383,15 @@ def _require_crs(frame: gpd.GeoDataFrame, source: str, fix: str) -> None:
 
 def _shares(values: pd.Series, where: str) -> pd.Series:
     """Numbers as shares 0-1: ``"85%"`` and a column of percentages become 0.85."""
-    text = values.astype("string").str.strip()
-    percent = text.str.endswith("%").fillna(False).to_numpy()
-    number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        # Numbers already: no text to look for "%" in (a text pass costs 0.1 s a column
+        # at 50,000 stands).
+        number = values.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        percent = np.zeros(len(number), dtype=bool)
+    else:
+        text = values.astype("string").str.strip()
+        percent = text.str.endswith("%").fillna(False).to_numpy()
+        number = pd.to_numeric(text.str.rstrip("%"), errors="coerce").to_numpy(dtype=float)
     number[percent] /= 100
     # A column written in per cent (85, 62 …): most values above 1.
     plain = number[~percent & np.isfinite(number)]
@@ -506,34 +513,44 @@ def analyse_corridor(
     widths = segment_widths(canal, rules)
     limits = _belt_limits(canal, widths)
     removed = _exclusion(exclude, canal) if exclude is not None else None
+    breaks = station_breaks(canal, options.step_m)
     trees, repaired = prepare_forest(forest, crs=forest_crs)
     trees = trees.to_crs(canal.metric_crs)
     geoms = trees.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
-    breaks = station_breaks(canal, options.step_m)
+    # (Reading the forest beside the faces, in a thread, was slower: the faces already
+    # keep both cores busy, and the reading is mostly pandas, under the GIL.)
     every = strip_faces(canal, limits, breaks, removed)
-    # The belt per segment and bank from the same partition without the station cuts:
-    # the same shapes, with far fewer vertices to test the stands against.
+    # The belt per segment and bank from the same partition without the slab cuts: the
+    # same shapes, with fewer vertices to test the stands against.
     belt = _belt(canal, widths, limits, removed)
     middle_m = (breaks[:-1] + breaks[1:]) / 2
     segment = np.clip(np.searchsorted(canal.segments["start_m"].to_numpy(), middle_m,
                                       side="right") - 1, 0, len(canal.segments) - 1)
     reasons = _stand_reasons(trees, options)
-    n = len(breaks) - 1
-    strips, faces, weak = [], {}, []
-    for bank, sign in BANK_SIGNS.items():
+
+    def one_bank(bank: str) -> tuple[BankStrips, pd.DataFrame, pd.DataFrame]:
+        sign = BANK_SIGNS[bank]
         pieces = belt[belt["bank"] == bank].sort_values("segment_index")
-        face = faces[bank] = bank_strips(canal, every, breaks, sign, geoms, tree)
-        belt_m2 = np.bincount(face.strip, face.area, n)
+        face = bank_strips(canal, every, breaks, sign, geoms, tree,
+                           threads=max(1, workers() // 2))
+        belt_m2 = face.belt_m2
         centre = (pieces["inner_m"].to_numpy() + pieces["outer_m"].to_numpy())[segment] / 2
         xy = offset_points(canal, middle_m, sign * centre)
-        strips.append(pd.DataFrame({
+        strip = pd.DataFrame({
             "bank": bank, "segment_index": segment, "from_m": breaks[:-1], "to_m": breaks[1:],
             "belt_m2": belt_m2, "forest_m2": np.clip(face.forest_m2, 0.0, belt_m2),
             "excluded_m2": face.excluded_m2, "x": xy[:, 0], "y": xy[:, 1],
-        }))
-        bank_belt = polygonal(shapely.union_all(pieces.geometry.to_numpy()))
-        weak.append(_weak_stands(trees, tree, reasons, bank_belt, bank))
+        })
+        return face, strip, _weak_stands(trees, tree, reasons, pieces.geometry.to_numpy(),
+                                         bank)
+
+    # The banks side by side, each dissolving its slabs on half the cores: while one
+    # bank's numpy work holds the GIL, the other's dissolves keep a core busy.
+    done = dict(zip(BANK_SIGNS, ordered_map(one_bank, BANK_SIGNS, threads=2), strict=True))
+    faces = {bank: part[0] for bank, part in done.items()}
+    strips = [part[1] for part in done.values()]
+    weak = [part[2] for part in done.values()]
     stations = tables.station_table(canal, pd.concat(strips, ignore_index=True), admin)
     gaps = _gaps(canal, stations, faces, options)
     out_crs = canal.crs if crs is None else crs
@@ -565,15 +582,36 @@ def _stand_reasons(trees: gpd.GeoDataFrame, options: CorridorOptions) -> np.ndar
 
 
 def _weak_stands(trees: gpd.GeoDataFrame, tree: shapely.STRtree, reasons: np.ndarray,
-                 belt: Any, bank: str) -> pd.DataFrame:
-    """Weak stands of one bank's belt, each cut to the belt."""
-    near = tree.query(belt, predicate="intersects")
-    near = np.sort(near[reasons[near] != ""])
-    pieces = trees.geometry.to_numpy()[near]
-    # Most stands lie wholly in the belt: only those across its outline need an overlay.
-    shapely.prepare(belt)
-    across = ~shapely.contains_properly(belt, pieces)
-    pieces[across] = polygonal(shapely.intersection(pieces[across], belt))
+                 belts: np.ndarray, bank: str) -> pd.DataFrame:
+    """Weak stands of one bank's belt (``belts``: its pieces per segment), each cut to
+    the belt.
+
+    The stands are tested against each segment's belt, not against the bank's whole
+    belt: on the whole route that is one polygon of some 100,000 vertices, and every
+    overlay with it would walk them all.
+    """
+    belts = belts[~(shapely.is_missing(belts) | shapely.is_empty(belts))]
+    part, stand = tree.query(belts, predicate="intersects")
+    weak = reasons[stand] != ""
+    part, stand = part[weak], stand[weak]
+    near = np.unique(stand)
+    geoms = trees.geometry.to_numpy()
+    # Most stands lie wholly in one segment's belt: only the others need an overlay, with
+    # each segment belt they reach, and their pieces merged.
+    shapely.prepare(belts)
+    whole = np.zeros(len(geoms), dtype=bool)
+    whole[stand[shapely.contains_properly(belts[part], geoms[stand])]] = True
+    pieces = geoms[near].copy()
+    cut = ~whole[stand]
+    part, stand = part[cut], stand[cut]
+    order = np.argsort(stand, kind="stable")
+    part, stand = part[order], stand[order]
+    cuts = polygonal(shapely.intersection(geoms[stand], belts[part]))
+    owners, first, count = np.unique(stand, return_index=True, return_counts=True)
+    merged = cuts[first]
+    for k in np.flatnonzero(count > 1):
+        merged[k] = shapely.union_all(cuts[first[k]:first[k] + count[k]])
+    pieces[np.searchsorted(near, owners)] = polygonal(merged)
     area = shapely.area(pieces)
     keep = area > tables.MIN_BELT_M2
     out = pd.DataFrame(trees.drop(columns="geometry").iloc[near[keep]]).reset_index(drop=True)

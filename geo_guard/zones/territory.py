@@ -47,10 +47,15 @@ from typing import Any
 import numpy as np
 import shapely
 
+from geo_guard._parallel import chunked
 from geo_guard.canal.model import Canal
 
 #: Largest distance (m) between a sampled arc or parabola chord and the true curve.
 ARC_TOLERANCE_M = 0.01
+
+#: Largest distance (m) between the chords of a sector domain's arc and the true arc at
+#: the reach, which lies 1 m beyond the last band.
+_DOMAIN_TOLERANCE_M = 0.25
 
 #: Overlaps of two domains smaller than this (m²) are not split between them.
 _MIN_OVERLAP_M2 = 1e-6
@@ -142,7 +147,7 @@ def distance_faces(
     limits = _filled(np.asarray(limits, dtype=float))
     vertices = shapely.get_coordinates(canal.line)
     radius = float(np.nanmax(limits)) + 1.0
-    sites = centerline_sites(vertices, _edge_segments(canal), radius, np.unique(limits))
+    sites = centerline_sites(vertices, _edge_segments(canal), radius, limits)
     # A bank with no band anywhere (the corridor does one bank at a time) only needs
     # to be parted from the other one.
     active = (limits.max(axis=2) > 0)[sites.segment, np.where(sites.side > 0, 0, 1)]
@@ -187,7 +192,9 @@ def centerline_sites(vertices: np.ndarray, edge_segment: np.ndarray, radius: flo
 
     At a junction of two segments the turn's sector is halved along its bisector: each
     half belongs to the segment whose edge it adjoins. The rays get a vertex at each of
-    ``ray_radii`` from their vertex.
+    ``ray_radii`` from their vertex: distances, or band limits of shape (segments, 2,
+    bands) (left, right bank), of which a ray gets those of the segments and banks of
+    the domains it bounds: the band curves that end on it.
 
     Examples
     --------
@@ -248,8 +255,11 @@ def centerline_sites(vertices: np.ndarray, edge_segment: np.ndarray, radius: flo
     stop_all = np.concatenate([e_normal, s_stop])
     rect = np.stack([a[e], b[e], b[e] + radius * e_normal, a[e] + radius * e_normal, a[e]],
                     axis=1)
+    # The sectors' arcs at the reach only clip bisectors beyond every band (the reach is
+    # 1 m past the last one): coarse chords keep them there, with far fewer vertices to
+    # intersect the domains with.
     coords, index = arc_coords(s_centre, np.full(len(s_centre), radius), s_start, s_stop,
-                               closed=True)
+                               closed=True, tolerance=_DOMAIN_TOLERANCE_M)
     domain = np.concatenate([shapely.polygons(rect),
                              shapely.polygons(shapely.linearrings(coords, indices=index))])
     # Rays: every edge normal at both ends, each junction sector's bisector, the end
@@ -261,11 +271,32 @@ def centerline_sites(vertices: np.ndarray, edge_segment: np.ndarray, radius: flo
     at_junction = np.concatenate([[False], seg_in != seg_out, [False]])
     ray_split = np.concatenate([at_junction[e], at_junction[e + 1],
                                 np.ones(len(j2) + 6, bool)])
-    # The curves at the band limits end on the rays: a vertex there makes the node exact.
-    steps = np.unique(np.concatenate([[0.0], np.asarray(ray_radii, dtype=float), [radius]]))
-    steps = steps[(steps >= 0) & (steps <= radius)]
-    rays = shapely.linestrings(ray_from[:, None, :] + steps[None, :, None] * ray_dir[:, None, :])
     ray_side = np.concatenate([e_side, e_side, t_side[j2], [0, 0, 1, -1, 1, -1]])
+    # The curves at the band limits end on the rays: a vertex there makes the node exact.
+    radii = np.asarray(ray_radii, dtype=float)
+    if radii.ndim == 3:
+        # Only the limits of the classes beside each ray (a long canal has hundreds of
+        # distinct limits, and every vertex on a ray is noded again).
+        last = len(edge_segment) - 1
+        before = edge_segment[np.maximum(e - 1, 0)]
+        after = edge_segment[np.minimum(e + 1, last)]
+        seg_a = np.concatenate([before, edge_segment[e], seg_in[j2],
+                                edge_segment[[0, last, 0, 0, last, last]]])
+        seg_b = np.concatenate([edge_segment[e], after, seg_out[j2],
+                                edge_segment[[0, last, 0, 0, last, last]]])
+        sides = [radii[seg, bank] for seg in (seg_a, seg_b) for bank in (0, 1)]
+        mine = [ray_side >= 0, ray_side <= 0] * 2  # left bank, right bank
+        steps = np.column_stack([np.where(m[:, None], r, np.nan)
+                                 for r, m in zip(sides, mine, strict=True)])
+    else:
+        steps = np.broadcast_to(radii.reshape(1, -1), (len(ray_from), radii.size))
+    steps = np.column_stack([np.zeros(len(ray_from)), steps, np.full(len(ray_from), radius)])
+    steps = np.sort(np.where((steps >= 0) & (steps <= radius), steps, np.nan), axis=1)
+    new = np.isfinite(steps)
+    new[:, 1:] &= steps[:, 1:] != steps[:, :-1]
+    row, col = np.nonzero(new)
+    rays = shapely.linestrings(ray_from[row] + steps[row, col][:, None] * ray_dir[row],
+                               indices=row)
     return Sites(kind, np.concatenate([e, np.full(len(s_centre), -1)]),
                  np.concatenate([edge_segment[e], s_seg]).astype(np.int64),
                  np.concatenate([e_side, s_side]).astype(np.int64), origin, end, normal,
@@ -273,14 +304,15 @@ def centerline_sites(vertices: np.ndarray, edge_segment: np.ndarray, radius: flo
 
 
 def arc_coords(centre: np.ndarray, radius: np.ndarray, start: np.ndarray, stop: np.ndarray,
-               *, closed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+               *, closed: bool = False, tolerance: float = ARC_TOLERANCE_M
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of arcs from directions ``start`` counter-clockwise to ``stop``.
 
     The ends are ``centre + radius * start`` and ``centre + radius * stop`` exactly (so
     they meet the straight lines that end there); in between, the points sit at whole
     multiples of an angle step that depends only on the radius, so two arcs of one circle
-    share their points where they overlap. Chords stray at most
-    :data:`ARC_TOLERANCE_M` from the circle. ``closed`` adds the centre at both ends
+    share their points where they overlap. Chords stray at most ``tolerance``
+    (:data:`ARC_TOLERANCE_M`) from the circle. ``closed`` adds the centre at both ends
     (a sector's outline).
 
     Returns
@@ -302,7 +334,7 @@ def arc_coords(centre: np.ndarray, radius: np.ndarray, start: np.ndarray, stop: 
     # No sector sweeps more than half a turn: more is a hair's-breadth one whose two
     # directions came out of order by rounding.
     a1 = np.where(a1 - a0 > np.pi * (1 + 1e-9), a0, a1)
-    step = angle_step(radius)
+    step = angle_step(radius, tolerance)
     k0 = np.floor(a0 / step).astype(np.int64) + 1
     k1 = np.ceil(a1 / step).astype(np.int64) - 1
     count = np.maximum(k1 - k0 + 1, 0)
@@ -326,10 +358,10 @@ def arc_coords(centre: np.ndarray, radius: np.ndarray, start: np.ndarray, stop: 
     return xy[order], index[order]
 
 
-def angle_step(radius: np.ndarray) -> np.ndarray:
+def angle_step(radius: np.ndarray, tolerance: float = ARC_TOLERANCE_M) -> np.ndarray:
     """Angle between arc points at each radius: the chord's sagitta stays within
-    :data:`ARC_TOLERANCE_M` (and at most 1/512 of a turn)."""
-    wanted = 2.0 * np.sqrt(2.0 * ARC_TOLERANCE_M / np.maximum(radius, 1e-9))
+    ``tolerance`` (and at most 1/512 of a turn)."""
+    wanted = 2.0 * np.sqrt(2.0 * tolerance / np.maximum(radius, 1e-9))
     count = 4 * np.ceil(2 * np.pi / np.minimum(wanted, np.pi / 256) / 4)
     return 2 * np.pi / count
 
@@ -436,12 +468,18 @@ def _bisectors(sites: Sites, every_site: bool, canal: Canal, radius: float,
     point, it is farther everywhere on the line.
     """
     # Pairs whose boxes meet, of two classes unless every site counts; then the overlap.
-    i, j = shapely.STRtree(sites.domain).query(sites.domain)
+    i, j = shapely.STRtree(sites.domain).query(sites.domain, predicate="intersects")
     keep = (i < j) & (active[i] | active[j])
     if not every_site:
         keep &= (sites.segment[i] != sites.segment[j]) | (sites.side[i] != sites.side[j])
     i, j = i[keep], j[keep]
-    overlap = shapely.intersection(sites.domain[i], sites.domain[j])
+    # Two edge sides that only touch (the two banks of an edge, the next edge straight
+    # on) need no overlay: a separating axis says so in numpy.
+    rects = np.flatnonzero((sites.kind[i] == 0) & (sites.kind[j] == 0))
+    apart = rects[_rects_apart(sites, i[rects], j[rects], radius)]
+    i, j = np.delete(i, apart), np.delete(j, apart)
+    # GEOS runs without the GIL: the pairs shared among the cores.
+    overlap = chunked(shapely.intersection, sites.domain[i], sites.domain[j], min_size=2000)
     big = shapely.area(overlap) > _MIN_OVERLAP_M2
     i, j, overlap = i[big], j[big], overlap[big]
     # Order each pair so that an edge side comes first.
@@ -469,6 +507,32 @@ def _bisectors(sites: Sites, every_site: bool, canal: Canal, radius: float,
     # parabola's sampling).
     return np.concatenate([_extended(parts, _OVERSHOOT_M),
                            _ray_windows(sites, parts, i[pair], j[pair])])
+
+
+def _rects_apart(sites: Sites, i: np.ndarray, j: np.ndarray, radius: float) -> np.ndarray:
+    """Pairs of edge-side domains (rectangles) whose interiors do not meet, or meet in a
+    sliver under :data:`_MIN_OVERLAP_M2`: an axis of one of them (its edge or normal)
+    on which their projections overlap by at most a hair.
+
+    Coordinates are taken from the first rectangle's corner, so rounding stays far
+    below the hair (1e-11 m, times a side of a few km: under the sliver's area).
+    """
+    def corners(s: np.ndarray, base: np.ndarray) -> np.ndarray:
+        o, e, n = sites.origin[s] - base, sites.end[s] - base, sites.normal[s] * radius
+        return np.stack([o, e, e + n, o + n], axis=1)
+
+    base = sites.origin[i]
+    a, b = corners(i, base), corners(j, base)
+    apart = np.zeros(len(i), dtype=bool)
+    for s in (i, j):
+        u = sites.end[s] - sites.origin[s]
+        u = u / np.hypot(u[:, 0], u[:, 1])[:, None]
+        for axis in (u, sites.normal[s]):
+            pa = np.einsum("nkd,nd->nk", a, axis)
+            pb = np.einsum("nkd,nd->nk", b, axis)
+            gap = np.maximum(pb.min(axis=1) - pa.max(axis=1), pa.min(axis=1) - pb.max(axis=1))
+            apart |= gap >= -1e-11
+    return apart
 
 
 def _useful(sites: Sites, canal: Canal, lines: np.ndarray, site: np.ndarray, step: float
