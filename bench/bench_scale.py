@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import itertools
 
-from bench_classify import make_points
+from _points import point_lonlat
 
 from geo_guard import Canal, load_rules
 
@@ -53,7 +53,7 @@ def make_files(canal: Canal, n: int, files: int, folder: Path, seed: int = 14) -
     folder.mkdir(parents=True)
     bounds = np.linspace(0, n, files + 1).astype(int)
     for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-        lon, lat = make_points(canal, hi - lo, 5000.0, seed=seed + i)
+        lon, lat = point_lonlat(canal, hi - lo, 5000.0, seed=seed + i)
         rng = np.random.default_rng(seed + i)
         pd.DataFrame({
             "编号": np.arange(lo, hi, dtype=np.int64) + 1,
