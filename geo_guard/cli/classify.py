@@ -19,11 +19,13 @@ from geo_guard.cli.common import (
     canal_inputs,
     canal_options,
     console,
+    header_row_option,
     layer_options,
     load_canal,
     plain,
     read_layer,
     refuse_overwriting_inputs,
+    sheet_option,
 )
 from geo_guard.io import LAYOUT, as_layout
 from geo_guard.io.vector import ENGINES, read_vector
@@ -69,13 +71,8 @@ COMPUTE_ENGINES = ("memory", "dask", *ENGINES)
 @click.option("--lon-col", default=None, help="Longitude / easting column (经度列) of a table.")
 @click.option("--lat-col", default=None, help="Latitude / northing column (纬度列) of a table.")
 @click.option("--type-col", default=None, help="Risk-source type column (风险源类型列).")
-@click.option("--sheet", default=None,
-              help="XLSX sheet (工作表): name, 0-based number, or 'all' for every sheet (a "
-              "column 工作表 says which); default the first.")
-@click.option("--header-row", type=click.IntRange(min=1), default=None,
-              help="Row number of the header (表头所在行) as Excel shows it; default: found "
-              "(title, 填报单位/填报时间 rows skipped; a two-row header such as 坐标 over "
-              "经度/纬度 read as one).")
+@sheet_option
+@header_row_option
 @click.option("--encoding", default=None, help="CSV encoding (default: detected; UTF-8, GBK …).")
 @click.option("--ends", type=click.Choice(["round", "flat"]), default="round", show_default=True,
               help="Zones built from --rules at the centerline's two ends: round or flat (a "

@@ -29,6 +29,16 @@ err_console = Console(stderr=True, highlight=False)
 
 CRS_HELP = "wgs84, cgcs2000, gcj02 (AMap/高德), bd09 (Baidu/百度) or an EPSG code such as EPSG:4547"
 
+#: How a table's sheet and header row are chosen: the same in every command reading one.
+sheet_option = click.option(
+    "--sheet", default=None,
+    help="XLSX sheet (工作表): name, 0-based number, or 'all' for every sheet (a column 工作表 "
+    "says which); default the first.")
+header_row_option = click.option(
+    "--header-row", type=click.IntRange(min=1), default=None,
+    help="Row number of the header (表头所在行) as Excel shows it; default: found (title, "
+    "填报单位/填报时间 rows skipped; a two-row header such as 坐标 over 经度/纬度 read as one).")
+
 #: The files a Shapefile is made of: writing one writes them all.
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 

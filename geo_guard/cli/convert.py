@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from geo_guard._errors import OptionError
-from geo_guard.cli.common import CRS_HELP, console, plain, refuse_overwriting_inputs
+from geo_guard.cli.common import (
+    CRS_HELP,
+    console,
+    header_row_option,
+    plain,
+    refuse_overwriting_inputs,
+    sheet_option,
+)
 from geo_guard.crs import parse_crs
 from geo_guard.io.convert import convert_table, target_columns
 from geo_guard.io.tables import read_table
@@ -25,13 +32,8 @@ _LABELS = {"wgs84": "WGS84", "cgcs2000": "CGCS2000", "gcj02": "GCJ-02", "bd09": 
               help=f"CRS to convert to (目标坐标系): {CRS_HELP}.")
 @click.option("--lon-col", default=None, help="Longitude / easting column (经度列).")
 @click.option("--lat-col", default=None, help="Latitude / northing column (纬度列).")
-@click.option("--sheet", default=None,
-              help="XLSX sheet (工作表): name, 0-based number, or 'all' for every sheet (a "
-              "column 工作表 says which); default the first.")
-@click.option("--header-row", type=click.IntRange(min=1), default=None,
-              help="Row number of the header (表头所在行) as Excel shows it; default: found "
-              "(title, 填报单位/填报时间 rows skipped; a two-row header such as 坐标 over "
-              "经度/纬度 read as one).")
+@sheet_option
+@header_row_option
 @click.option("--encoding", default=None, help="CSV encoding (default: detected).")
 @click.option("--headers", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Headers of the added columns: Chinese, or English for scripts.")

@@ -24,10 +24,12 @@ from geo_guard.cli.common import (
     canal_inputs,
     canal_options,
     console,
+    header_row_option,
     layer_options,
     load_canal,
     read_layer,
     refuse_overwriting_inputs,
+    sheet_option,
 )
 from geo_guard.io import read_table, read_vector, write_table
 from geo_guard.ledger import ORIGINS, Ledger, init_ledger, open_ledger
@@ -167,10 +169,8 @@ def init_command(target: str) -> None:
 @click.option("--lon-col", default=None, help="Longitude / easting column (经度列).")
 @click.option("--lat-col", default=None, help="Latitude / northing column (纬度列).")
 @click.option("--type-col", default=None, help="Risk-source type column (风险源类型列).")
-@click.option("--sheet", default=None,
-              help="XLSX sheet (工作表): name, 0-based number, or 'all' (default the first).")
-@click.option("--header-row", type=click.IntRange(min=1), default=None,
-              help="Row number of the header (表头所在行) as Excel shows it; default: found.")
+@sheet_option
+@header_row_option
 @click.option("--encoding", default=None, help="CSV encoding (default: detected).")
 @click.option("--origin", type=click.Choice(ORIGINS), default=ORIGINS[0], show_default=True,
               help="Where the problems come from (问题来源) when the file does not say.")
