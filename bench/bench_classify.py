@@ -83,10 +83,11 @@ def _plain_frame(path: Path, rows: int | None = None) -> pd.DataFrame:
                        lineterminator="\n")
 
 
-def agreement(ours_path: Path, plain_path: Path, canal: Canal, rows: int | None = None
-              ) -> tuple[bool, str]:
-    """Same zone, distance and chainage (within 0.01 m) on the rows both placed."""
-    ours, theirs = _ours_frame(ours_path, rows), _plain_frame(plain_path, rows)
+def compare(ours: pd.DataFrame, theirs: pd.DataFrame, canal: Canal
+            ) -> tuple[bool, np.ndarray, str]:
+    """Same zone, distance and chainage (within 0.01 m) on the rows both placed: ``ours``
+    with zone_level/distance_m/chainage_m, ``theirs`` with zone_level/distance_m/measure_m.
+    Returns the verdict, which rows both placed, and the figures as text."""
     both = np.isfinite(theirs["distance_m"].to_numpy()) & ours["zone_level"].notna().to_numpy()
     zone = ours["zone_level"].to_numpy()[both].astype(int) == theirs["zone_level"].to_numpy()[
         both]
@@ -94,10 +95,17 @@ def agreement(ours_path: Path, plain_path: Path, canal: Canal, rows: int | None 
     c = np.abs(canal.measure_at(ours["chainage_m"].to_numpy(dtype=float)[both])
                - theirs["measure_m"].to_numpy()[both])
     ok = bool(zone.all() and d.max(initial=0) <= TOLERANCE_M and c.max(initial=0) <= TOLERANCE_M)
-    text = (f"{both.sum():,} rows both placed ({len(ours) - both.sum():,} only by geo_guard: "
-            f"typed by hand or empty), zone same on {zone.mean():.4%}, max |Δdistance| "
-            f"{d.max(initial=0):.1e} m, max |Δchainage| {c.max(initial=0):.1e} m")
-    return ok, text
+    return ok, both, (f"zone same on {zone.mean():.4%}, max |Δdistance| "
+                      f"{d.max(initial=0):.1e} m, max |Δchainage| {c.max(initial=0):.1e} m")
+
+
+def agreement(ours_path: Path, plain_path: Path, canal: Canal, rows: int | None = None
+              ) -> tuple[bool, str]:
+    """Same zone, distance and chainage (within 0.01 m) on the rows both placed."""
+    ours = _ours_frame(ours_path, rows)
+    ok, both, figures = compare(ours, _plain_frame(plain_path, rows), canal)
+    return ok, (f"{both.sum():,} rows both placed ({len(ours) - both.sum():,} only by "
+                f"geo_guard: typed by hand or empty), {figures}")
 
 
 def main() -> int:

@@ -28,11 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from _common import ROOT, machine
 from _points import points_table
-from bench_classify import RULES, TOLERANCE_M, canal_file, cli
+from bench_classify import RULES, canal_file, cli, compare
 
 from geo_guard import Canal, build_zones, load_rules
 from geo_guard.classification import CHINESE_HEADERS
@@ -114,15 +113,8 @@ def agreement(ours_path: Path, theirs_path: Path, canal: Canal) -> tuple[bool, s
     ours = pd.read_csv(ours_path, encoding="utf-8-sig", usecols=list(headers)).rename(
         columns=headers)
     theirs = pd.read_csv(theirs_path, usecols=["zone_level", "distance_m", "measure_m"])
-    both = np.isfinite(theirs["distance_m"].to_numpy()) & ours["zone_level"].notna().to_numpy()
-    zone = ours["zone_level"].to_numpy()[both].astype(int) == theirs["zone_level"].to_numpy()[
-        both]
-    d = np.abs(ours["distance_m"].to_numpy()[both] - theirs["distance_m"].to_numpy()[both])
-    c = np.abs(canal.measure_at(ours["chainage_m"].to_numpy(dtype=float)[both])
-               - theirs["measure_m"].to_numpy()[both])
-    ok = bool(zone.all() and d.max(initial=0) <= TOLERANCE_M and c.max(initial=0) <= TOLERANCE_M)
-    return ok, (f"{both.sum():,} rows both placed, zone same on {zone.mean():.4%}, max "
-                f"|Δdistance| {d.max(initial=0):.1e} m, max |Δchainage| {c.max(initial=0):.1e} m")
+    ok, both, figures = compare(ours, theirs, canal)
+    return ok, f"{both.sum():,} rows both placed, {figures}"
 
 
 def main() -> int:

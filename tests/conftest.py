@@ -104,3 +104,36 @@ def dask_client():
     )
     with cluster, distributed.Client(cluster, timeout="60s") as client:
         yield client
+
+
+def government_form(path: Path, points: dict[str, list[tuple[float, float]]],
+                    unreadable_row: bool = False) -> Path:
+    """A workbook as townships send it, one sheet per township: a 附件2 label, a
+    填报单位/填报时间 row, 坐标 merged over 经度/纬度 (the other headers merged down), the
+    township written once and merged down the data rows, and a 注： row at the bottom.
+    ``unreadable_row`` adds a last data row whose coordinates are 不详."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for town, rows in points.items():
+        sheet = book.create_sheet(town)
+        sheet.append(["附件2"])
+        sheet.append(["填报单位：" + town, None, None, "填报时间：2021年10月14日"])
+        sheet.append(["序号", "乡镇（街道）", "名称", "坐标", None])
+        sheet.append([None, None, None, "经度", "纬度"])
+        sheet.merge_cells("D3:E3")
+        for column in "ABC":
+            sheet.merge_cells(f"{column}3:{column}4")
+        for k, (lon, lat) in enumerate(rows, start=1):
+            sheet.append([k, town if k == 1 else None, f"{town}点{k}", lon, lat])
+        count = len(rows)
+        if unreadable_row:
+            count += 1
+            sheet.append([count, None, "坐标不详", "不详", "不详"])
+        if count > 1:
+            sheet.merge_cells(f"B5:B{4 + count}")
+        sheet.append(["注：坐标为WGS84。"])
+    del book["Sheet"]
+    book.save(path)
+    return path
+

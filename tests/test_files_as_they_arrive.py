@@ -35,7 +35,16 @@ from geo_guard.zones.admin import admin_areas
 from geo_guard.zones.build import build_zones
 from geo_guard.zones.rules import rules_from_text
 
-from .conftest import METRIC, SAMPLE, X0, Y0, line_frame, shared_file, uniform_rules
+from .conftest import (
+    METRIC,
+    SAMPLE,
+    X0,
+    Y0,
+    government_form,
+    line_frame,
+    shared_file,
+    uniform_rules,
+)
 
 TO_WGS = pyproj.Transformer.from_crs(METRIC, 4326, always_xy=True)
 CANAL = str(SAMPLE / "canal.geojson")
@@ -405,25 +414,9 @@ def test_classify_a_government_form_with_every_sheet(tmp_path: Path) -> None:
     to_wgs = pyproj.Transformer.from_crs(canal.metric_crs, 4326, always_xy=True)
     points = [p.coords[0] for p in canal.point_at([100_000.0, 101_000.0, 102_000.0])]
     lonlat = [to_wgs.transform(x, y + 80) for x, y in points]
-    wb = openpyxl.Workbook()
-    for title, town, rows in (("示意镇甲", "示意镇甲", lonlat[:2]), ("示意镇乙", "示意镇乙",
-                                                                    lonlat[2:])):
-        ws = wb.create_sheet(title)
-        ws.append(["附件2"])
-        ws.append(["填报单位：" + town, None, None, "填报时间：2021年10月14日"])
-        ws.append(["序号", "乡镇（街道）", "名称", "坐标", None])
-        ws.append([None, None, None, "经度", "纬度"])
-        ws.merge_cells("D3:E3")
-        for column in "ABC":
-            ws.merge_cells(f"{column}3:{column}4")
-        for k, (lon, lat) in enumerate(rows, start=1):
-            ws.append([k, town if k == 1 else None, f"{town}点{k}", lon, lat])
-        ws.append([len(rows) + 1, None, "坐标不详", "不详", "不详"])
-        ws.merge_cells(f"B5:B{5 + len(rows)}")
-        ws.append(["注：坐标为WGS84。"])
-    del wb["Sheet"]
-    path = tmp_path / "各乡镇.xlsx"
-    wb.save(path)
+    path = government_form(tmp_path / "各乡镇.xlsx", {"示意镇甲": lonlat[:2],
+                                                     "示意镇乙": lonlat[2:]},
+                           unreadable_row=True)
     out_path = tmp_path / "out.xlsx"
     code, out, err = run("classify", str(path), "--canal", CANAL, "--rules", RULES, "--sheet",
                          "all", "-o", str(out_path))

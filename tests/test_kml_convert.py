@@ -23,7 +23,7 @@ from geo_guard.io.convert import convert_table
 from geo_guard.io.kml import write_kml
 from geo_guard.zones import build_zones
 
-from .conftest import METRIC, uniform_rules
+from .conftest import METRIC, government_form, uniform_rules
 
 KML = "{http://www.opengis.net/kml/2.2}"
 HOSTILE = ["<script>alert(1)</script>", "{{7*7}}", "=cmd|' /C calc'!A0", "A & B \"引号\""]
@@ -121,27 +121,8 @@ def test_convert_reads_a_government_form_on_every_sheet(tmp_path: Path) -> None:
     """A form as townships send it (label, 填报单位 row, 坐标 merged over 经度/纬度, merged
     township cells, a 注： row), two sheets: every data row converted, in order, the
     township filled down, the note left out; converted against pyproj/the GCJ-02 formula."""
-    import openpyxl
-
     points = {"示意镇甲": [(112.50, 33.00), (112.51, 33.01)], "示意镇乙": [(112.60, 33.10)]}
-    wb = openpyxl.Workbook()
-    for town, rows in points.items():
-        ws = wb.create_sheet(town)
-        ws.append(["附件2"])
-        ws.append(["填报单位：" + town, None, None, "填报时间：2021年10月14日"])
-        ws.append(["序号", "乡镇（街道）", "名称", "坐标", None])
-        ws.append([None, None, None, "经度", "纬度"])
-        ws.merge_cells("D3:E3")
-        for column in "ABC":
-            ws.merge_cells(f"{column}3:{column}4")
-        for k, (lon, lat) in enumerate(rows, start=1):
-            ws.append([k, town if k == 1 else None, f"{town}点{k}", lon, lat])
-        if len(rows) > 1:
-            ws.merge_cells(f"B5:B{4 + len(rows)}")
-        ws.append(["注：坐标为高德地图拾取。"])
-    del wb["Sheet"]
-    form = tmp_path / "各乡镇.xlsx"
-    wb.save(form)
+    form = government_form(tmp_path / "各乡镇.xlsx", points)
     out = tmp_path / "wgs.csv"
     result = CliRunner().invoke(main, ["convert", str(form), "--sheet", "all", "--from",
                                        "gcj02", "--to", "wgs84", "-o", str(out)])
