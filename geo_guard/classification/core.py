@@ -241,7 +241,8 @@ def classify(
     type_col: str | None = None,
     admin: gpd.GeoDataFrame | None = None,
     ends: str = "round",
-) -> gpd.GeoDataFrame:
+    geometry: bool = True,
+) -> gpd.GeoDataFrame | pd.DataFrame:
     """Classify every row of a risk-source table or vector layer.
 
     Parameters
@@ -268,12 +269,17 @@ def classify(
     ends : {"round", "flat"}
         How zones built from ``rules`` end at the centerline's ends (see
         :func:`geo_guard.zones.build_zones`).
+    geometry : bool
+        False: a plain DataFrame without the geometry column (the WGS84 place is in
+        ``lon``/``lat``), for a table that goes to CSV or Excel: a million point objects
+        cost time and memory no one reads. (The dask engine always keeps it.)
 
     Returns
     -------
-    GeoDataFrame
+    GeoDataFrame or DataFrame
         Same rows, same order, same index; input columns then the added ones. Tables get
         WGS84 point geometry (empty where invalid); vector input keeps its geometry.
+        A DataFrame without geometry when ``geometry`` is False.
 
     Examples
     --------
@@ -291,7 +297,7 @@ def classify(
     if isinstance(sources, gpd.GeoDataFrame):
         frame, placed = _place_features(sources, canal, index, crs)
     else:
-        frame, placed = _place_table(sources, canal, index, crs, lon_col, lat_col)
+        frame, placed = _place_table(sources, canal, index, crs, lon_col, lat_col, geometry)
     _add_row_notes(placed["reason"], sources)
     hint = _crs_hint(canal, placed, crs, frame)
     renamed = _clash_names(frame)
@@ -302,20 +308,22 @@ def classify(
         added.update(admin_join(admin, placed["_x"], placed["_y"], canal.metric_crs))
     # All at once, text built from its few distinct values: column by column, pandas
     # would convert a million Python strings per column (Arrow text in pandas 3).
-    new = pd.DataFrame({c: _pandas_column(v) for c, v in added.items()}, index=out.index)
-    crs_out = out.crs
+    # copy=False: each column stays its own array (stacking the floats into one block
+    # would copy them, and geopandas copies a plain frame unless told not to).
+    new = pd.DataFrame({c: _pandas_column(v) for c, v in added.items()}, index=out.index,
+                       copy=False)
+    crs_out = getattr(out, "crs", None)
     out = pd.concat([pd.DataFrame(out.drop(columns=[c for c in added if c in out.columns])),
                      new], axis=1)
-    ordered = (
-        [c for c in frame.columns if c != frame.geometry.name]
-        if isinstance(frame, gpd.GeoDataFrame)
-        else list(frame.columns)
-    )
-    ordered = [renamed.get(c, c) for c in ordered]
+    ordered = [renamed.get(c, c) for c in frame.columns if c != _geometry_name(frame)]
     extra = [c for c in out.columns if c.startswith("inside_L")]
     admin_cols = [c for c in ADMIN_COLUMNS if c in out.columns]
-    columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols, "geometry"]
-    result = gpd.GeoDataFrame(out[columns], geometry="geometry", crs=crs_out)
+    columns = [*ordered, *ADDED_COLUMNS, *extra, *admin_cols]
+    if geometry:
+        result = gpd.GeoDataFrame(out[[*columns, "geometry"]], geometry="geometry",
+                                  crs=crs_out, copy=False)
+    else:
+        result = pd.DataFrame(out[columns])
     result.attrs.clear()
     layout = as_layout(sources.attrs.get(LAYOUT))
     if layout is not None and len(layout.rows) == len(result):
@@ -332,12 +340,13 @@ def _pandas_column(values: Any) -> Any:
     return values
 
 
-def _crs_hint(canal: Canal, placed: dict[str, Any], crs: Any, frame: gpd.GeoDataFrame) -> str:
+def _crs_hint(canal: Canal, placed: dict[str, Any], crs: Any, frame: pd.DataFrame) -> str:
     """The GCJ-02 hint when the points were taken as plain lon/lat (no offset given)."""
     parsed = parse_crs(crs)
     if parsed is not None and (parsed.offset or not parsed.crs.is_geographic):
         return ""
-    if parsed is None and frame.crs is not None and not frame.crs.is_geographic:
+    frame_crs = getattr(frame, "crs", None)
+    if parsed is None and frame_crs is not None and not frame_crs.is_geographic:
         return ""  # projected coordinates are no web-map picks
     usable = placed["status"] == "ok"
     lon = np.where(usable, placed["lon"], np.nan)
@@ -378,19 +387,15 @@ def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
     2
     """
     is_ok = (result["status"] == "ok").to_numpy(dtype=bool)  # compared in Arrow memory
-    counted = [c for c in ("zone_level", "zone", "source_type") if c in result.columns]
-    ok = result.loc[is_ok, counted]  # not every column: a million rows
-    by_zone = ok.groupby(["zone_level", "zone"], sort=True).size().rename("rows").reset_index()
-    by_type = (
-        ok.groupby("source_type")
-        .size()
-        .rename("rows")
-        .reset_index()
-        .sort_values("rows", ascending=False, ignore_index=True)
-    )
-    # crosstab's result, counted by groupby (a fifth of the time on a million rows).
-    cross = (ok.groupby(["source_type", "zone"], sort=True).size().unstack("zone", fill_value=0)
-             if len(ok) else pd.DataFrame())
+    by_zone = _count_rows(result, ["zone_level", "zone"], is_ok).sort_values(
+        ["zone_level", "zone"], ignore_index=True)
+    by_type = (_count_rows(result, ["source_type"], is_ok)
+               .sort_values("source_type", ignore_index=True)
+               .sort_values("rows", ascending=False, ignore_index=True, kind="stable"))
+    pairs = _count_rows(result, ["source_type", "zone"], is_ok)
+    cross = (pairs.pivot(index="source_type", columns="zone", values="rows")
+             .fillna(0).astype(np.int64).sort_index().sort_index(axis=1)
+             if len(pairs) else pd.DataFrame())
     positions = np.flatnonzero(~is_ok)
     rows = row_numbers(result)
     status = result["status"].iloc[positions].to_numpy(dtype=object)
@@ -402,6 +407,30 @@ def summarise(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
         sheets = result[layout.sheet_column].to_numpy(dtype=object)[positions]
         invalid.insert(0, "sheet", sheets)
     return {"zone": by_zone, "source_type": by_type, "type_by_zone": cross, "invalid": invalid}
+
+
+def _count_rows(result: pd.DataFrame, columns: list[str], rows: np.ndarray) -> pd.DataFrame:
+    """Rows (of the mask ``rows``) per combination of ``columns`` that occurs; rows missing
+    a value are not counted. Each column is factorised once over the whole table: no copy
+    of a million selected rows, no grouping of text."""
+    present = [c for c in columns if c in result.columns]
+    if len(present) < len(columns):
+        return pd.DataFrame({**{c: [] for c in columns}, "rows": np.zeros(0, dtype=np.int64)})
+    key = np.zeros(len(result), dtype=np.int64)
+    counted = rows.copy()
+    uniques = []
+    for column in columns:
+        codes, values = pd.factorize(result[column], use_na_sentinel=True)
+        counted &= codes >= 0
+        key = key * max(len(values), 1) + codes
+        uniques.append(values)
+    sizes = [max(len(values), 1) for values in uniques]
+    counts = np.bincount(key[counted], minlength=int(np.prod(sizes)))
+    found = np.flatnonzero(counts)
+    parts = np.unravel_index(found, sizes)
+    frame = {column: values.take(part) if len(values) else values
+             for column, values, part in zip(columns, uniques, parts, strict=True)}
+    return pd.DataFrame({**frame, "rows": counts[found].astype(np.int64)})
 
 
 def row_numbers(result: pd.DataFrame) -> np.ndarray:
@@ -426,7 +455,8 @@ def _place_table(
     crs: Any,
     lon_col: str | None,
     lat_col: str | None,
-) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    with_geometry: bool = True,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     coords = coordinates_from_table(table, lon_col=lon_col, lat_col=lat_col, crs=crs)
     # The cached transformer: building one costs a PROJ database look-up per call (a
     # tenth of a second, paid again by every partition of the dask engine).
@@ -438,6 +468,8 @@ def _place_table(
         lon=coords.lon, lat=coords.lat, status=coords.status.copy(), reason=coords.reason.copy()
     )
     _flag_far(placed)
+    if not with_geometry:
+        return table.copy(deep=False), placed  # shallow: new columns only, never written to
     with gc_paused():  # a million Point objects: no collection every 700 of them
         geometry = chunked(shapely.points, coords.lon, coords.lat)  # GEOS without the GIL
     geometry[~ok] = None
@@ -633,7 +665,12 @@ def _flag_far(placed: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------ columns
-def _clash_names(frame: gpd.GeoDataFrame) -> dict[Any, str]:
+def _geometry_name(frame: pd.DataFrame) -> Any:
+    """The geometry column's name; None for a plain DataFrame."""
+    return frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+
+
+def _clash_names(frame: pd.DataFrame) -> dict[Any, str]:
     """Input columns named like an added column (English or its Chinese header) -> new name.
 
     ``<name>_input``, or ``<name>_input2`` ... when the input has that name too.
@@ -642,7 +679,7 @@ def _clash_names(frame: gpd.GeoDataFrame) -> dict[Any, str]:
     taken = {str(c) for c in frame.columns} | added
     renamed: dict[Any, str] = {}
     for column in frame.columns:
-        if column == frame.geometry.name or str(column) not in added:
+        if column == _geometry_name(frame) or str(column) not in added:
             continue
         candidate, number = f"{column}_input", 1
         while candidate in taken:
@@ -664,9 +701,9 @@ def _add_row_notes(reason: np.ndarray, sources: pd.DataFrame) -> None:
             reason[i] = f"{reason[i]}; {note}" if reason[i] else note
 
 
-def _rename_clashes(frame: gpd.GeoDataFrame, renamed: dict[Any, str]) -> gpd.GeoDataFrame:
+def _rename_clashes(frame: pd.DataFrame, renamed: dict[Any, str]) -> pd.DataFrame:
     out = frame.rename(columns=renamed)
-    if frame.geometry.name != "geometry":
+    if _geometry_name(frame) not in (None, "geometry"):
         out = out.rename_geometry("geometry")
     return out
 

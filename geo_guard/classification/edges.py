@@ -96,23 +96,23 @@ class BoundaryTable:
         ok = (segment >= 0) & np.isfinite(distance)
         if not ok.any():
             return edge, zone
-        rows = self.outer[segment[ok]]  # (k, 2, 4)
-        # On the centerline either bank will do: take the one whose edge is nearer.
-        left = np.where(side[ok] > 0, True, np.where(side[ok] < 0, False,
-                                                     rows[:, 0, 0] <= rows[:, 1, 0]))
-        bank = np.where(left, 0, 1)
-        outer = rows[np.arange(len(bank)), bank]  # (k, 4)
-        d = distance[ok]
-        edge[ok] = np.abs(d - outer[:, 0])
-        lvl = np.asarray(level)[ok]
-        inside = (lvl >= 0) & (lvl < _LEVELS)
-        own = np.full(len(d), np.nan)
-        own[inside] = outer[inside, lvl[inside]]
+        # Flat look-ups per (segment, bank): no (points, 2, 4) block of copies.
+        outer = self.outer.reshape(-1, _LEVELS)
         with np.errstate(all="ignore"):
             outermost = np.nanmax(np.where(np.isfinite(outer), outer, -np.inf), axis=1)
+        seg = segment[ok]
+        # On the centerline either bank will do: take the one whose edge is nearer.
+        left = np.where(side[ok] > 0, True, np.where(side[ok] < 0, False,
+                                                     outer[2 * seg, 0] <= outer[2 * seg + 1, 0]))
+        pair = 2 * seg + np.where(left, 0, 1)
+        d = distance[ok]
+        edge[ok] = np.abs(d - outer[pair, 0])
+        lvl = np.asarray(level)[ok]
+        inside = (lvl >= 0) & (lvl < _LEVELS)
+        own = outer.ravel()[pair * _LEVELS + np.where(inside, lvl, 0)]
         # Outside every zone, or in a level this segment lacks (a neighbour's zone at a
         # bend): the outermost line of the nearest segment.
-        own = np.where(np.isfinite(own), own, outermost)
+        own = np.where(inside & np.isfinite(own), own, outermost[pair])
         zone[ok] = np.abs(d - own)
         return edge, zone
 

@@ -19,8 +19,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ import pyarrow.compute as pc
 from geo_guard._parallel import ordered_map
 from geo_guard.io.arrow_text import (
     escape_formulas,
+    fixed_text,
     is_number_column,
     large,
     layout,
@@ -86,9 +88,13 @@ def _escape_value(value: object) -> str:
     return str(escape_formula(value))
 
 
-def _column(series: pd.Series) -> Column | None:
+def _column(series: pd.Series, decimals: int | None = None) -> Column | None:
     """A function giving the cells of rows [start, stop) as Arrow text, or None when this
-    writer does not spell the column as pandas would."""
+    writer does not spell the column as pandas would. ``decimals``: a float column with
+    that many decimals."""
+    if decimals is not None and pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return lambda a, b: fixed_text(values[a:b], decimals)
     if is_geometry_column(series):
         return lambda a, b: pa.array(wkt_text(series.iloc[a:b]), type=pa.large_string(),
                                      from_pandas=True)
@@ -115,10 +121,12 @@ def _join(fields: list[pa.Array]) -> bytes | memoryview:
     return memoryview(rows.buffers()[2])[start:stop]
 
 
-def csv_blocks(df: pd.DataFrame, block_rows: int = BLOCK_ROWS
+def csv_blocks(df: pd.DataFrame, block_rows: int = BLOCK_ROWS, *,
+               decimals: Mapping[Any, int] | None = None
                ) -> Iterator[bytes | memoryview] | None:
     """The CSV text of ``df`` (header first, no BOM) in blocks of rows, or None when a
-    column needs pandas' own formatting.
+    column needs pandas' own formatting. ``decimals`` maps float columns to the decimals
+    they are written with (others: every digit, as pandas writes them).
 
     Examples
     --------
@@ -129,7 +137,8 @@ def csv_blocks(df: pd.DataFrame, block_rows: int = BLOCK_ROWS
         return None
     if any(name is not None for name in df.index.names):
         df = df.reset_index(allow_duplicates=True)
-    columns = [_column(df.iloc[:, i]) for i in range(df.shape[1])]
+    decimals = decimals or {}
+    columns = [_column(df.iloc[:, i], decimals.get(name)) for i, name in enumerate(df.columns)]
     if any(c is None for c in columns) or not columns:
         return None
     alone = len(columns) == 1
@@ -160,20 +169,31 @@ def write_blocks(blocks: Iterator[bytes | memoryview], target: Path) -> None:
             handle.write(block)
 
 
-def write_csv(df: pd.DataFrame, target: Path | str) -> Path:
+def write_csv(df: pd.DataFrame, target: Path | str, *,
+              decimals: Mapping[Any, int] | None = None) -> Path:
     """Write ``df`` as CSV, atomically: UTF-8 with BOM, CRLF, minimal quoting, formulas
     escaped (see :mod:`geo_guard.io.spreadsheets`).
+
+    ``decimals`` maps float columns to a fixed number of decimals (rounded half to even):
+    distances to the centimetre read better than seventeen digits.
 
     Examples
     --------
     >>> write_csv(pd.DataFrame({"a": [1]}), tmp / "a.csv").read_bytes()
     b'\\xef\\xbb\\xbfa\\r\\n1\\r\\n'
+    >>> frame = pd.DataFrame({"d": [415.3619, None], "k": ["K1+000", "K1+010"]})
+    >>> (write_csv(frame, tmp / "d.csv", decimals={"d": 2}).read_bytes())
+    b'\\xef\\xbb\\xbfd,k\\r\\n415.36,K1+000\\r\\n,K1+010\\r\\n'
     """
     target = Path(target)
-    blocks = csv_blocks(df)
+    blocks = csv_blocks(df, decimals=decimals)
     with atomic_path(target) as temp:
         if blocks is None:
-            spreadsheet_frame(df).to_csv(temp, index=False, **CSV_OPTIONS)
+            frame = spreadsheet_frame(df)
+            for column, places in (decimals or {}).items():
+                if column in frame.columns and pd.api.types.is_float_dtype(frame[column].dtype):
+                    frame[column] = frame[column].round(places)
+            frame.to_csv(temp, index=False, **CSV_OPTIONS)
         else:
             write_blocks(blocks, temp)
     return target

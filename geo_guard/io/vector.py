@@ -640,7 +640,8 @@ def _write_parquet_table(df: pd.DataFrame, target: Path) -> None:
             ) from err
 
 
-def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1") -> Path:
+def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1",
+                decimals: Mapping[Any, int] | None = None) -> Path:
     """Write a table, format chosen by extension, atomically.
 
     ``.csv`` is UTF-8 with a byte-order mark (``utf-8-sig``) so Excel shows Chinese text;
@@ -658,6 +659,9 @@ def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1")
         Output file; its folder must exist.
     sheet_name : str
         Sheet name for ``.xlsx``.
+    decimals : mapping, optional
+        For ``.csv``: float columns written with that many decimals (see
+        :func:`~geo_guard.io.csv_writer.write_csv`).
 
     Returns
     -------
@@ -688,7 +692,7 @@ def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1")
         raise OutputError(f"{target.name}: unknown output type '{suffix}'; {_TABLE_TYPES}")
     check_target(target)
     if suffix == ".csv":
-        write_csv(df, target)
+        write_csv(df, target, decimals=decimals)
     elif suffix == ".xlsx":
         write_xlsx_sheets({sheet_name: df}, target)
     else:

@@ -38,7 +38,7 @@ from geo_guard.vocabulary.columns import (
     find_column,
 )
 
-__all__ = ["CHECK_SHEET", "NUMBER_FORMATS", "OUTPUT_SUFFIXES", "SERIAL_COLUMNS",
+__all__ = ["CHECK_SHEET", "CSV_DECIMALS", "NUMBER_FORMATS", "OUTPUT_SUFFIXES", "SERIAL_COLUMNS",
            "classification_sheets", "rows_to_check", "write_classified"]
 
 #: Excel number formats of the added columns in the workbook (the stored numbers keep
@@ -47,6 +47,13 @@ NUMBER_FORMATS: dict[str, str] = {
     "zone_level": "0", "distance_m": "0.0", "edge_distance_m": "0.0",
     "zone_boundary_m": "0.0", "chainage_m": "0.0", "lon": "0.000000", "lat": "0.000000",
     **{f"inside_L{level}": "0.0" for level in range(4)},
+}
+#: Decimals of the added float columns in a CSV: distances and chainages to the
+#: centimetre, WGS84 coordinates to 1e-7 degree (about 1 cm); the workbook and the vector
+#: and Parquet outputs keep every digit.
+CSV_DECIMALS: dict[str, int] = {
+    "distance_m": 2, "edge_distance_m": 2, "zone_boundary_m": 2, "chainage_m": 2,
+    "lon": 7, "lat": 7, **{f"inside_L{level}": 2 for level in range(4)},
 }
 #: Input columns holding a row's serial number (序号): a number in the workbook when every
 #: filled cell is a whole number typed without leading zeros.
@@ -170,11 +177,12 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
                      summary: dict[str, Any] | None = None) -> Path:
     """Write a classification by the output's extension, atomically.
 
-    ``.csv`` (UTF-8 with BOM) and ``.xlsx`` get ``headers`` (Chinese by default; the
-    workbook adds the summary sheets, shows distances and chainages with one decimal and
-    WGS84 coordinates with six (:data:`NUMBER_FORMATS`), and stores 序号 as a number);
-    ``.gpkg``, ``.geojson``, ``.shp`` and ``.parquet`` keep the English data contract and
-    the geometry; ``.kml``/``.kmz`` are for phone apps
+    ``.csv`` (UTF-8 with BOM) and ``.xlsx`` get ``headers`` (Chinese by default; the CSV
+    gives distances and chainages to the centimetre and WGS84 coordinates to 1e-7 degree
+    (:data:`CSV_DECIMALS`); the workbook adds the summary sheets, shows distances and
+    chainages with one decimal and WGS84 coordinates with six (:data:`NUMBER_FORMATS`),
+    and stores 序号 as a number); ``.gpkg``, ``.geojson``, ``.shp`` and ``.parquet`` keep
+    the English data contract and the geometry; ``.kml``/``.kmz`` are for phone apps
     (placemarks coloured by zone, attributes under Chinese names; rows that could not be
     placed are left out).
 
@@ -202,7 +210,9 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
     elif suffix not in {".csv", ".xlsx"}:
         write_vector(result, output, engine=engine)
     elif suffix == ".csv":
-        write_table(_table(result, headers=headers, keep_geometry=keep_geometry), output)
+        names = CHINESE_HEADERS if headers == "zh" else {c: c for c in CSV_DECIMALS}
+        write_table(_table(result, headers=headers, keep_geometry=keep_geometry), output,
+                    decimals={names[column]: places for column, places in CSV_DECIMALS.items()})
     else:
         sheets = classification_sheets(result, summary, headers=headers,
                                        keep_geometry=keep_geometry)
