@@ -14,7 +14,8 @@ from shapely.geometry import LineString, Point, box
 
 from geo_guard import Canal, load_rules
 from geo_guard._errors import InputFileError
-from geo_guard.classification.core import CHINESE_HEADERS, ZoneIndex, classify, summarise
+from geo_guard.classification.core import CHINESE_HEADERS, ZoneIndex, classify
+from geo_guard.classification.summary import summarise
 from geo_guard.zones.build import build_zones
 
 from .conftest import METRIC, SAMPLE, X0, Y0, shared_file, uniform_rules

@@ -15,24 +15,32 @@ import os
 import re
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa
+import pyproj
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo_guard import Canal, build_zones, classify
-from geo_guard.io.arrow_text import CodedText, escape_formulas, number_text, pandas_text
+from geo_guard.io.arrow_text import (
+    CodedText,
+    escape_formulas,
+    fixed_text,
+    number_text,
+    pandas_text,
+)
 from geo_guard.io.csv_arrow import read_csv_fast
 from geo_guard.io.csv_writer import csv_blocks
 from geo_guard.io.tables import _parse_csv, read_table
 from geo_guard.io.vector import write_table
 from geo_guard.reports.classification import write_classified
 
-from .conftest import uniform_rules
+from .conftest import X0, Y0, uniform_rules
 
 EXAMPLES = int(os.environ.get("GEO_GUARD_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
@@ -294,3 +302,62 @@ def test_points_at_the_zones_reach_keep_their_zone(straight_canal: Canal) -> Non
                 if shapely.intersects(geom, shapely.Point(px, py))]
         expected.append(min(hits) if hits else 9)
     assert out["zone_level"].tolist() == expected
+
+
+# --------------------------------------------------------------------------- CSV decimals
+
+
+@pytest.mark.parametrize("decimals", [0, 2, 7])
+def test_fixed_text_rounds_like_format(decimals: int) -> None:
+    """Every value to the nearest unit of the last decimal (Python's format as oracle;
+    exact ties may round either way), missing values empty, no '-0.00'."""
+    rng = np.random.default_rng(decimals)
+    values = np.concatenate([rng.uniform(-1e5, 1e5, 5000), rng.uniform(-1, 1, 5000),
+                             [0.0, -0.0, -0.004, 1e300, -np.inf, np.inf, np.nan]])
+    got = fixed_text(values, decimals).to_pylist()
+    for value, text in zip(values, got, strict=True):
+        if math.isnan(value):
+            assert text is None
+            continue
+        expected = format(float(value), f".{decimals}f")
+        if not math.isfinite(value) or abs(value) > 1e15:
+            assert text == expected
+            continue
+        assert abs(float(text) - value) <= 0.5 * 10.0**-decimals * (1 + 1e-9), (value, text)
+        assert len(text.partition(".")[2]) == decimals and text.count(".") == (decimals > 0)
+        assert not re.fullmatch(r"-0\.?0*", text), text
+
+
+def test_csv_distances_to_the_centimetre(tmp_path: Path, straight_canal: Canal) -> None:
+    """The CSV spells the hand-computed distances (a straight canal along y = 0 with a
+    20 m management edge and zones to 70 m and 220 m) to the centimetre and the WGS84
+    place to 1e-7 degree, as PROJ gives it."""
+    xs = [1234.5678, 2500.0, 10.0, 1500.25]
+    ys = [37.123456, -137.98765, 0.004, 512.5]
+    table = pd.DataFrame({"x": np.add(xs, X0), "y": np.add(ys, Y0)})
+    out = classify(table, straight_canal, uniform_rules(), crs=straight_canal.metric_crs,
+                   geometry=False)
+    path = write_classified(out, tmp_path / "c.csv", keep_geometry=False)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    to_wgs84 = pyproj.Transformer.from_crs(straight_canal.metric_crs, 4326, always_xy=True)
+    outer = {1: 70.0, 2: 220.0}
+    for row, x, y in zip(rows, xs, ys, strict=True):
+        assert row["距中心线(m)"] == f"{abs(y):.2f}"
+        assert row["距管理范围边线(m)"] == f"{abs(abs(y) - 20):.2f}"
+        level = int(row["级别"])
+        boundary = outer.get(level, 20.0 if level == 0 else 220.0)
+        assert row["距所在保护区外边线(m)"] == f"{abs(boundary - abs(y)):.2f}"
+        assert row["里程(m)"] == f"{x:.2f}"
+        lon, lat = to_wgs84.transform(X0 + x, Y0 + y)
+        for text, value in ((row["经度(WGS84)"], lon), (row["纬度(WGS84)"], lat)):
+            assert len(text.split(".")[1]) == 7 and abs(float(text) - value) <= 0.51e-7
+    assert [int(r["级别"]) for r in rows] == [1, 2, 0, 9]
+
+
+def test_classify_without_geometry_is_the_same_table(straight_canal: Canal) -> None:
+    table = pd.DataFrame({"经度": ["114.0", "bad", "114.01"], "纬度": ["32.98", "", "32.99"],
+                          "名称": ["a", "=1+1", "c"]})
+    full = classify(table, straight_canal, uniform_rules())
+    bare = classify(table, straight_canal, uniform_rules(), geometry=False)
+    assert not isinstance(bare, gpd.GeoDataFrame) and "geometry" not in bare.columns
+    pd.testing.assert_frame_equal(bare, pd.DataFrame(full.drop(columns="geometry")))

@@ -237,7 +237,7 @@ def dask_client(
 def summarise_parts(path: Any, *, shown: int = 10) -> dict[str, Any]:
     """Counts of classified GeoParquet output, computed by dask where the data is.
 
-    The same tables as :func:`geo_guard.classification.core.summarise` (rows per zone
+    The same tables as :func:`geo_guard.classification.summary.summarise` (rows per zone
     and per source type, invalid rows), read back from a folder of parts or one file
     column by column, so the client never holds the rows.
 

@@ -143,7 +143,7 @@ def classify(input_path: Path, canal_path: Path, rules_path: Path | None, crs: s
     if given:
         raise OptionError(f"{given[0]} needs --engine dask")
     from geo_guard.classification.core import classify as classify_sources
-    from geo_guard.classification.core import summarise
+    from geo_guard.classification.summary import summarise
     from geo_guard.io.tables import read_table
     from geo_guard.reports.classification import OUTPUT_SUFFIXES, write_classified
 

@@ -660,8 +660,7 @@ def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1",
     sheet_name : str
         Sheet name for ``.xlsx``.
     decimals : mapping, optional
-        For ``.csv``: float columns written with that many decimals (see
-        :func:`~geo_guard.io.csv_writer.write_csv`).
+        ``.csv``: float columns with that many decimals (:func:`write_csv`).
 
     Returns
     -------
