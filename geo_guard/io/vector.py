@@ -46,6 +46,7 @@ from geo_guard.io.files import (
     write_error,
 )
 from geo_guard.io.gdal_text import nul_free
+from geo_guard.io.geoparquet import write_parquet
 from geo_guard.io.spreadsheets import (
     is_geometry_column,
     wkt_text,
@@ -627,19 +628,6 @@ def write_vector_layers(
 # --------------------------------------------------------------------------- tables
 
 
-def _write_parquet_table(df: pd.DataFrame, target: Path) -> None:
-    import pyarrow
-
-    with atomic_path(target) as temp:
-        try:
-            df.to_parquet(temp)  # a GeoDataFrame writes GeoParquet
-        except (pyarrow.ArrowException, ValueError) as err:
-            raise OutputError(
-                f"{target.name}: cannot be written as Parquet ({_one_line(err)}); make each "
-                "column hold one type, or write .csv or .xlsx"
-            ) from err
-
-
 def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1",
                 decimals: Mapping[Any, int] | None = None) -> Path:
     """Write a table, format chosen by extension, atomically.
@@ -695,6 +683,6 @@ def write_table(df: pd.DataFrame, path: PathLike, *, sheet_name: str = "Sheet1",
     elif suffix == ".xlsx":
         write_xlsx_sheets({sheet_name: df}, target)
     else:
-        _write_parquet_table(df, target)
+        write_parquet(df, target)
     logger.info("wrote %d rows to %s", len(df), target)
     return target

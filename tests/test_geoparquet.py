@@ -1,0 +1,69 @@
+"""GeoParquet of points written with numpy (geo_guard.io.geoparquet) against geopandas'
+own writer and shapely's WKB as oracles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import shapely
+
+from geo_guard.io.geoparquet import point_wkb, write_geoparquet
+from geo_guard.io.vector import write_table
+
+
+def _points(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    points = shapely.points(rng.uniform(-180, 180, n), rng.uniform(-90, 90, n)).astype(object)
+    points[::7] = None
+    return points
+
+
+def _geo(path: Path) -> dict:
+    geo = json.loads(pq.read_metadata(path).metadata[b"geo"])
+    geo.pop("creator")
+    return geo
+
+
+def test_point_wkb_is_shapely_wkb() -> None:
+    points = _points(2000)
+    got = point_wkb(points).to_pylist()
+    expected = [None if p is None else shapely.to_wkb(p, byte_order=1) for p in points]
+    assert got == expected
+
+
+@pytest.mark.parametrize("geometry", [shapely.box(0, 0, 1, 1), shapely.Point(),
+                                      shapely.Point(1, 2, 3)])
+def test_anything_but_plain_points_is_left_to_shapely(geometry: shapely.Geometry) -> None:
+    assert point_wkb(np.array([shapely.Point(1, 2), geometry], dtype=object)) is None
+
+
+@pytest.mark.parametrize("crs", [4326, 4547, None])
+def test_file_reads_back_as_geopandas_writes_it(tmp_path: Path, crs: int | None) -> None:
+    frame = gpd.GeoDataFrame({"名称": [f"点{i}" for i in range(500)], "v": np.arange(500.0)},
+                             geometry=_points(500, seed=crs or 1), crs=crs,
+                             index=pd.RangeIndex(3, 503))
+    frame = frame.rename_geometry("place")[["名称", "place", "v"]]
+    ours, theirs = tmp_path / "ours.parquet", tmp_path / "theirs.parquet"
+    write_geoparquet(frame, ours)
+    frame.to_parquet(theirs)
+    pd.testing.assert_frame_equal(gpd.read_parquet(ours), gpd.read_parquet(theirs))
+    assert _geo(ours) == _geo(theirs)
+
+
+def test_no_points_at_all(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[None, None], crs=4326)
+    back = gpd.read_parquet(write_geoparquet(frame, tmp_path / "none.parquet"))
+    assert back.geometry.isna().all() and back.crs == frame.crs
+
+
+def test_other_geometries_go_through_geopandas(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[shapely.box(0, 0, 1, 1), None],
+                             crs=4547)
+    back = gpd.read_parquet(write_table(frame, tmp_path / "boxes.parquet"))
+    assert back.geometry.iloc[0].equals(frame.geometry.iloc[0]) and back.crs == frame.crs
