@@ -51,6 +51,10 @@ from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
 from geo_guard.classification.edges import BoundaryTable, polygon_distances
 from geo_guard.classification.hints import gcj02_hint
+from geo_guard.classification.summary import (  # noqa: F401  (scripts import them from here)
+    row_numbers,
+    summarise,
+)
 from geo_guard.crs import from_wgs84_xy, parse_crs, to_wgs84_xy, with_input_crs
 from geo_guard.io import LAYOUT, ROW_NOTES, as_layout
 from geo_guard.io.arrow_text import CodedText, pandas_text
