@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ __all__ = [
     "replace_rows",
     "rows_holding",
     "text_array",
+    "text_rows",
 ]
 
 # The plain numbers of spreadsheets.escape_formula that cannot run, in RE2 syntax (\d is
@@ -57,6 +59,39 @@ def large(text: str) -> pa.Scalar:
 
 def _chunks(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _arrow_held_text(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """A text column already in Arrow memory, as it is (no copy), else None."""
+    dtype = series.dtype
+    arrow = dtype.pyarrow_dtype if isinstance(dtype, pd.ArrowDtype) else None
+    if isinstance(dtype, pd.StringDtype) or (
+        arrow is not None and (pa.types.is_string(arrow) or pa.types.is_large_string(arrow))
+    ):
+        return pa.array(series.array)
+    return None
+
+
+def text_rows(series: pd.Series) -> Callable[[int, int], pa.Array] | None:
+    """A function giving rows [start, stop) of a text column as ``large_string``, or None
+    when the column is not all text (see :func:`text_array`).
+
+    A column in Arrow memory is sliced first and only the slice is copied: a writer
+    going through a million rows block by block never copies the whole column at once.
+
+    Examples
+    --------
+    >>> text_rows(pd.Series(["a", "b", None], dtype="string[pyarrow]"))(1, 3).to_pylist()
+    ['b', None]
+    """
+    held = _arrow_held_text(series)
+    if held is not None:
+        return lambda start, stop: _chunks(held.slice(start, stop - start)).cast(
+            pa.large_string())
+    text = text_array(series)
+    if text is None:
+        return None
+    return lambda start, stop: text.slice(start, stop - start)
 
 
 def text_array(series: pd.Series) -> pa.Array | None:
@@ -80,11 +115,9 @@ def text_array(series: pd.Series) -> pa.Array | None:
             return None
         codes = pa.array(series.cat.codes.to_numpy(), mask=series.cat.codes.to_numpy() < 0)
         return pc.take(categories, codes)
-    if isinstance(dtype, pd.StringDtype) or (
-        (isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype))
-        or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype))
-    ):
-        return _chunks(pa.array(series.array)).cast(pa.large_string())
+    held = _arrow_held_text(series)
+    if held is not None:
+        return _chunks(held).cast(pa.large_string())
     if not pd.api.types.is_object_dtype(dtype):
         return None
     values = series.to_numpy()

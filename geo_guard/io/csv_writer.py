@@ -38,7 +38,7 @@ from geo_guard.io.arrow_text import (
     number_text,
     replace_rows,
     rows_holding,
-    text_array,
+    text_rows,
 )
 from geo_guard.io.files import atomic_path
 from geo_guard.io.spreadsheets import (
@@ -100,9 +100,9 @@ def _column(series: pd.Series, decimals: int | None = None) -> Column | None:
                                      from_pandas=True)
     if is_number_column(series):  # never quoted: no separator, quote or line break
         return lambda a, b: number_text(series.iloc[a:b])
-    text = text_array(series)
-    if text is not None:
-        return lambda a, b: escape_formulas(text.slice(a, b - a))
+    rows = text_rows(series)
+    if rows is not None:
+        return lambda a, b: escape_formulas(rows(a, b))
     if series.dtype == object:  # mixed values: str() of each, as pandas writes them
         values = series.to_numpy()
         return lambda a, b: pa.array([_escape_value(v) for v in values[a:b]],
@@ -112,8 +112,11 @@ def _column(series: pd.Series, decimals: int | None = None) -> Column | None:
 
 def _join(fields: list[pa.Array]) -> bytes | memoryview:
     """Rows of the block as one buffer: fields joined by commas, each row ending in CRLF."""
+    # The line end goes on the last field (short), not on the joined rows: one pass less
+    # over the block's text.
+    last = pc.binary_join_element_wise(fields[-1], large(""), large(_EOL))  # field + CRLF
+    fields = [*fields[:-1], last]
     rows = pc.binary_join_element_wise(*fields, large(",")) if len(fields) > 1 else fields[0]
-    rows = pc.binary_join_element_wise(rows, large(""), large(_EOL))  # rows + CRLF + ""
     if isinstance(rows, pa.ChunkedArray):
         rows = rows.combine_chunks()
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
