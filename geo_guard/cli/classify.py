@@ -81,8 +81,8 @@ COMPUTE_ENGINES = ("memory", "dask", *ENGINES)
               help="Column headers of .csv/.xlsx output: Chinese for reading, English (the data "
               "contract) for scripts. Vector outputs always use English.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Output by extension: .csv (UTF-8 with BOM), .xlsx, .gpkg, .geojson, .parquet, "
-              ".kml/.kmz (奥维互动地图, Google Earth).")
+              help="Output by extension: .csv (UTF-8 with BOM; distances to the cm, WGS84 to "
+              "1e-7°), .xlsx, .gpkg, .geojson, .parquet, .kml/.kmz (奥维互动地图, Google Earth).")
 def classify(input_path: Path, canal_path: Path, rules_path: Path | None, crs: str | None,
              metric_crs: str | None, reverse: bool, chainage_start: float | None, engine: str,
              compute_engine: str, scheduler: str | None, partition_rows: int | None,

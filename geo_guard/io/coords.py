@@ -378,11 +378,14 @@ def coordinates_from_table(
     x, y = px.value.copy(), py.value.copy()
 
     # One reason per row, naming both cells' problems when they differ.
-    parse_reason = np.where(px.reason != "", px.reason, py.reason)
-    both = (px.reason != "") & (py.reason != "") & (px.reason != py.reason)
-    if both.any():
+    # Masks compared once: each comparison of a million Python strings costs 20-30 ms.
+    has_x, has_y = px.reason != "", py.reason != ""
+    parse_reason = np.where(has_x, px.reason, py.reason)
+    both = np.flatnonzero(has_x & has_y)
+    both = both[px.reason[both] != py.reason[both]]
+    if len(both):
         parse_reason[both] = px.reason[both] + "; " + py.reason[both]
-    rows.fail(parse_reason != "", parse_reason)
+    rows.fail(has_x | has_y, parse_reason)
     rows.note((px.note != "") | (py.note != ""), REASON_EXCEL_TIME)
 
     projected = in_crs is not None and not _horizontal(in_crs.crs).is_geographic
