@@ -175,6 +175,23 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and "no such file" in proc.stderr
 
 
+def test_an_unclosed_ring_is_one_error_line(tmp_path: Path) -> None:
+    """GDAL's own warning about the ring (a Python warning with pyogrio's source line)
+    does not come before the one error line."""
+    ring = tmp_path / "zones.geojson"
+    ring.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
+                    '"properties": {"zone_level": 1}, "geometry": {"type": "Polygon", '
+                    '"coordinates": [[[112.3, 33.0], [112.4, 33.0], [112.4, 33.1], '
+                    '[112.3, 33.1]]]}}]}', encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo_guard.cli", "classify", str(ring), "--canal",
+         str(SAMPLE / "canal.geojson"), "--rules", RULES, "-o", str(tmp_path / "o.csv")],
+        capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "ring must close" in lines[0]
+
+
 def test_classify_sample_to_xlsx_with_summary(tmp_path: Path) -> None:
     out_path = tmp_path / "classified.xlsx"
     code, out, err = run(

@@ -46,6 +46,7 @@ from geo_guard.io.files import (
     write_error,
 )
 from geo_guard.io.gdal_text import nul_free
+from geo_guard.io.gdal_warnings import gdal_warnings
 from geo_guard.io.geoparquet import write_parquet
 from geo_guard.io.spreadsheets import (
     is_geometry_column,
@@ -310,8 +311,9 @@ def read_vector(
         gdf = _read_geoparquet(source)
     else:
         layer_name = _pick_layer(source, layer)
-        try:
-            gdf = gpd.read_file(source, layer=layer_name, engine=engine)
+        try:  # GDAL's warnings are dropped when the read fails: the error says more
+            with gdal_warnings() as gdal_said:
+                gdf = gpd.read_file(source, layer=layer_name, engine=engine)
         except _gdal_errors(engine) as err:
             raise _unreadable(source, err) from err
         except shapely.errors.GEOSException as err:
@@ -330,6 +332,8 @@ def read_vector(
                 "Chinese field names were cut at 10 bytes?); open it in QGIS and save it as "
                 "a GeoPackage, or rename those fields"
             ) from None
+        for text in gdal_said:
+            logger.warning("%s: GDAL: %s", source, text)
     if not isinstance(gdf, gpd.GeoDataFrame):  # GDAL returned an attribute-only table
         raise InputFileError(f"{source}: has no geometry column; {_READ_HINT}")
     logger.debug("read %d features from %s", len(gdf), source)
