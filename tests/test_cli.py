@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pytest
 from click.testing import CliRunner
@@ -173,6 +174,18 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "no such file" in proc.stderr
+
+
+def test_commands_give_arrow_the_c_librarys_allocator() -> None:
+    """A command's Arrow memory comes from the C library's allocator (see the group's
+    callback); the default pool is put back for the other tests."""
+    before = pa.default_memory_pool()
+    try:
+        result = CliRunner().invoke(main, ["classify", "--help"])
+        assert result.exit_code == 0
+        assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(before)
 
 
 def test_an_unclosed_ring_is_one_error_line(tmp_path: Path) -> None:

