@@ -13,8 +13,12 @@ import pyarrow.parquet as pq
 import pytest
 import shapely
 
+from geo_guard import Canal, classify
 from geo_guard.io.geoparquet import point_wkb, write_geoparquet
 from geo_guard.io.vector import write_table
+from geo_guard.reports.classification import write_classified
+
+from .conftest import uniform_rules
 
 
 def _points(n: int, seed: int = 0) -> np.ndarray:
@@ -67,3 +71,20 @@ def test_other_geometries_go_through_geopandas(tmp_path: Path) -> None:
                              crs=4547)
     back = gpd.read_parquet(write_table(frame, tmp_path / "boxes.parquet"))
     assert back.geometry.iloc[0].equals(frame.geometry.iloc[0]) and back.crs == frame.crs
+
+
+def test_a_classification_without_geometry_gets_its_points_from_lon_lat(
+        tmp_path: Path, straight_canal: Canal) -> None:
+    """classify(geometry=False) written as .parquet reads back as geopandas' own file of
+    the classification with its geometry: same columns, values and WGS84 points."""
+    table = pd.DataFrame({"经度": ["114.0", "bad", "114.01", "北纬33度"],
+                          "纬度": ["32.98", "", "32.99", "114.0"], "名称": ["a", "b", "c", "d"]})
+    full = classify(table, straight_canal, uniform_rules())
+    full.to_parquet(tmp_path / "theirs.parquet")
+    bare = classify(table, straight_canal, uniform_rules(), geometry=False)
+    write_classified(bare, tmp_path / "ours.parquet")
+    ours, theirs = (gpd.read_parquet(tmp_path / f"{who}.parquet") for who in ("ours", "theirs"))
+    pd.testing.assert_frame_equal(ours, theirs)
+    # The last row typed its latitude first, marked 北纬: swapped and placed.
+    assert ours.crs.to_epsg() == 4326 and ours.geometry.isna().tolist() == [False, True,
+                                                                             False, False]

@@ -28,13 +28,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pyproj
 import shapely
 
 from geo_guard import __version__
 from geo_guard._errors import OutputError, one_line
 from geo_guard.io.files import atomic_path
 
-__all__ = ["point_wkb", "write_geoparquet", "write_parquet"]
+__all__ = ["point_wkb", "write_geoparquet", "write_parquet", "xy_wkb"]
 
 #: One little-endian 2D point in WKB: byte order 1, geometry type 1, x, y (21 bytes).
 _POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
@@ -54,22 +55,40 @@ def point_wkb(geometries: np.ndarray) -> pa.Array | None:
     if (shapely.get_type_id(kept) != 0).any() or shapely.is_empty(kept).any() or \
             shapely.has_z(kept).any():
         return None
-    xy = shapely.get_coordinates(kept)
-    records = np.empty(len(kept), dtype=_POINT)
+    x, y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    x[present], y[present] = shapely.get_coordinates(kept).T
+    return xy_wkb(x, y)
+
+
+def xy_wkb(x: np.ndarray, y: np.ndarray) -> pa.Array:
+    """WKB points of coordinate arrays as an Arrow binary array; a row with a NaN
+    coordinate has no point (null).
+
+    Examples
+    --------
+    >>> xy_wkb(np.array([1.0, np.nan]), np.array([2.0, 3.0])).to_pylist()[1] is None
+    True
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    present = ~(np.isnan(x) | np.isnan(y))
+    records = np.empty(int(present.sum()), dtype=_POINT)
     records["order"], records["type"] = 1, 1
-    records["x"], records["y"] = xy[:, 0], xy[:, 1]
+    records["x"], records["y"] = x[present], y[present]
     sizes = np.where(present, _POINT.itemsize, 0)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
     validity = None if present.all() else pa.array(present).buffers()[1]
     return pa.Array.from_buffers(
-        pa.binary(), len(geoms),
+        pa.binary(), len(x),
         [validity, pa.py_buffer(offsets), pa.py_buffer(records.view(np.uint8))],
         null_count=int((~present).sum()),
     )
 
 
-def write_parquet(frame: pd.DataFrame, target: Path) -> None:
-    """Write a table atomically as Parquet: GeoParquet for a GeoDataFrame, else plain.
+def write_parquet(frame: pd.DataFrame, target: Path, *,
+                  points: tuple[np.ndarray, np.ndarray, object] | None = None) -> None:
+    """Write a table atomically as Parquet: GeoParquet for a GeoDataFrame, or for a plain
+    table given ``points`` (x, y and their CRS: a ``geometry`` column of points is added
+    last); else plain Parquet.
 
     Raises
     ------
@@ -78,7 +97,11 @@ def write_parquet(frame: pd.DataFrame, target: Path) -> None:
     """
     with atomic_path(target) as temp:
         try:
-            if isinstance(frame, gpd.GeoDataFrame):
+            if points is not None:
+                x, y, crs = points
+                _write_points(frame, "geometry", len(frame.columns), xy_wkb(x, y), x, y,
+                              pyproj.CRS.from_user_input(crs), temp)
+            elif isinstance(frame, gpd.GeoDataFrame):
                 write_geoparquet(frame, temp)
             else:
                 frame.to_parquet(temp)
@@ -107,23 +130,32 @@ def write_geoparquet(frame: gpd.GeoDataFrame, path: str | Path) -> Path:
     if wkb is None:
         frame.to_parquet(path)
         return path
-    table = pa.Table.from_pandas(frame.drop(columns=name), preserve_index=None)
-    position = list(frame.columns).index(name)
+    xy = shapely.get_coordinates(np.asarray(frame.geometry.values))
+    _write_points(pd.DataFrame(frame.drop(columns=name)), name, list(frame.columns).index(name),
+                  wkb, xy[:, 0], xy[:, 1], frame.crs, path)
+    return path
+
+
+def _write_points(table_frame: pd.DataFrame, name: str, position: int, wkb: pa.Array,
+                  x: np.ndarray, y: np.ndarray, crs: pyproj.CRS | None, path: Path) -> None:
+    """The frame's columns with the WKB column at ``position``, and GeoParquet metadata
+    as geopandas writes it (bounding box of the points' x/y, NaN left out)."""
+    table = pa.Table.from_pandas(table_frame, preserve_index=None)
     table = table.add_column(position, name, wkb)
-    present = np.asarray(frame.geometry.values[~frame.geometry.isna().to_numpy()])
+    present = ~(np.isnan(x) | np.isnan(y))
     column: dict[str, object] = {
         "encoding": "WKB",
-        "crs": _projjson(frame.crs) if frame.crs is not None else None,
-        "geometry_types": ["Point"] if len(present) else [],
+        "crs": _projjson(crs) if crs is not None else None,
+        "geometry_types": ["Point"] if present.any() else [],
     }
-    if len(present):  # the bounding box of no point is left out (the field is optional)
-        column["bbox"] = [float(v) for v in shapely.total_bounds(present)]
+    if present.any():  # the bounding box of no point is left out (the field is optional)
+        column["bbox"] = [float(x[present].min()), float(y[present].min()),
+                          float(x[present].max()), float(y[present].max())]
     geo = {"primary_column": name, "columns": {name: column}, "version": "1.1.0",
            "creator": {"library": "geo_guard", "version": __version__}}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            b"geo": json.dumps(geo).encode()})
     pq.write_table(table, path)
-    return path
 
 
 def _projjson(crs: object) -> dict:

@@ -18,6 +18,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -25,6 +26,8 @@ from geo_guard._errors import InputFileError, OptionError
 from geo_guard.classification import CHINESE_HEADERS, NOTES, OUTPUT_COLUMNS, summarise
 from geo_guard.io import LAYOUT, as_layout
 from geo_guard.io.coord_headers import find_coordinate_columns
+from geo_guard.io.files import check_target
+from geo_guard.io.geoparquet import write_parquet
 from geo_guard.io.kml import KML_SUFFIXES, write_kml
 from geo_guard.io.spreadsheets import write_xlsx_sheets
 from geo_guard.io.vector import write_table, write_vector
@@ -182,9 +185,10 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
     (:data:`CSV_DECIMALS`); the workbook adds the summary sheets, shows distances and
     chainages with one decimal and WGS84 coordinates with six (:data:`NUMBER_FORMATS`),
     and stores 序号 as a number); ``.gpkg``, ``.geojson``, ``.shp`` and ``.parquet`` keep
-    the English data contract and the geometry; ``.kml``/``.kmz`` are for phone apps
-    (placemarks coloured by zone, attributes under Chinese names; rows that could not be
-    placed are left out).
+    the English data contract and the geometry (a classification made with
+    ``geometry=False`` gets its WGS84 points from ``lon``/``lat`` in ``.parquet``);
+    ``.kml``/``.kmz`` are for phone apps (placemarks coloured by zone, attributes under
+    Chinese names; rows that could not be placed are left out).
 
     Parameters
     ----------
@@ -203,7 +207,13 @@ def write_classified(result: pd.DataFrame, output: str | Path, *, headers: str =
     if suffix not in OUTPUT_SUFFIXES:
         raise OptionError(f"{output.name}: unknown output type '{suffix}'; use .csv, .xlsx, "
                           ".gpkg, .geojson, .shp, .parquet, .kml or .kmz")
-    if suffix == ".parquet":
+    if suffix == ".parquet" and not isinstance(result, gpd.GeoDataFrame) and \
+            {"lon", "lat"} <= set(result.columns):
+        # classify(geometry=False): the WGS84 points made from lon/lat as the file is written.
+        check_target(output)
+        write_parquet(result, output, points=(result["lon"].to_numpy(dtype=float),
+                                              result["lat"].to_numpy(dtype=float), 4326))
+    elif suffix == ".parquet":
         write_table(result, output)
     elif suffix in KML_SUFFIXES:
         write_kml({"风险源": result}, output, title="风险源分类结果")
