@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import geopandas as gpd
@@ -158,6 +159,40 @@ def test_far_points_are_classified_and_flagged(straight_canal: Canal) -> None:
     summary = summarise(out)
     assert summary["invalid"][["row", "status"]].values.tolist() == [[1, "far"]]
     assert summary["zone"]["rows"].sum() == 1  # counts take the rows placed for sure
+
+
+def test_summary_counts_are_a_plain_count() -> None:
+    """The counts against a plain loop over the rows: status other than ok, a missing
+    source type and zone levels in any order."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    level = rng.choice([0, 1, 2, 3, 9], n)
+    names = {0: "管理范围", 1: "一级保护区", 2: "二级保护区", 3: "准保护区", 9: "保护区外"}
+    kinds = np.array(["养殖", "工业", "其他", "农家乐", None], dtype=object)[rng.integers(0, 5, n)]
+    result = pd.DataFrame({"status": rng.choice(["ok", "ok", "ok", "invalid", "far"], n),
+                           "zone_level": pd.array(level, dtype="Int64"),
+                           "zone": pd.array([names[v] for v in level], dtype="str"),
+                           "source_type": pd.array(kinds, dtype="str"), "reason": "x"})
+    summary = summarise(result)
+    by_zone, by_type, pairs = Counter(), Counter(), Counter()
+    for status, lvl, zone, kind in zip(result["status"], level, result["zone"], kinds,
+                                       strict=True):
+        if status != "ok":
+            continue
+        by_zone[(int(lvl), zone)] += 1
+        if kind is not None:
+            by_type[kind] += 1
+            pairs[(kind, zone)] += 1
+    got = {(int(r.zone_level), r.zone): r.rows for r in summary["zone"].itertuples()}
+    assert got == dict(by_zone) and list(got) == sorted(by_zone)
+    assert dict(zip(summary["source_type"]["source_type"], summary["source_type"]["rows"],
+                    strict=True)) == dict(by_type)
+    assert summary["source_type"]["rows"].is_monotonic_decreasing
+    cross = summary["type_by_zone"]
+    assert {(k, z): int(cross.loc[k, z]) for k in cross.index for z in cross.columns
+            if cross.loc[k, z]} == dict(pairs)
+    assert summary["invalid"]["row"].tolist() == [
+        i + 1 for i, s in enumerate(result["status"]) if s != "ok"]
 
 
 def test_clashing_columns_are_kept_as_input(straight_canal: Canal) -> None:
