@@ -25,6 +25,8 @@ from geo_guard.io.coord_values import (
     REASON_OUT_OF_RANGE,
     REASON_SWAPPED,
     REASON_XY_SWAPPED,
+    _parse_array,
+    _parse_scalar,
     parse_coordinates,
 )
 from geo_guard.io.coords import CoordinateResult, coordinates_from_table
@@ -860,3 +862,43 @@ def test_a_single_lonlat_column_as_map_pickers_copy_it() -> None:
     # Separate columns win over a combined one.
     both = df.assign(经度=["112.5"] * 6, 纬度=["33.5"] * 6)
     assert coordinates_from_table(both).lon.tolist() == [112.5] * 6
+
+
+# ------------------------------------------------------------- DMS read as a whole column
+
+_DMS_PIECES = st.tuples(
+    st.sampled_from(["", "东经", "西经", "北纬", "南纬", "E", "W", "N", "S", "e", "北", " "]),
+    st.sampled_from(["112", "33", "0", "005", "112.5", "1234567890123456789"]),
+    st.sampled_from(["°", "度", "º", "", " "]),
+    st.sampled_from(["31", "05", "59", "60", "75", "31.5", "31.", "0.25"]),
+    st.sampled_from(["′", "'", "分", "’", "", " "]),
+    st.sampled_from(["", "45", "45.6", "59.999", "60", "7", "45."]),
+    st.sampled_from(["″", '"', "秒", "''", "", "″ "]),
+    st.sampled_from(["", "E", "W", "N", "S", "n", "东", " "]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DMS_PIECES, min_size=1, max_size=20))
+def test_dms_read_as_a_column_is_what_the_cell_parser_reads(pieces: list[tuple]) -> None:
+    """The column path (coord_dms for the common spellings) gives, cell for cell, the
+    value, reason, hemisphere mark, plain flag and note the one-cell parser gives."""
+    cells = ["".join(p) for p in pieces]
+    column = _parse_array(pd.Series(cells, dtype="str"))
+    for i, cell in enumerate(cells):
+        one = _parse_scalar(cell)
+        got = (column.value[i], column.reason[i], column.hemi[i], column.plain[i],
+               column.note[i])
+        assert (got[0] == one.value or (np.isnan(got[0]) and np.isnan(one.value))), cell
+        assert got[1:] == (one.reason, one.hemi, one.plain, one.note), cell
+
+
+def test_dms_column_spellings_a_form_has() -> None:
+    cells = ["112°31′45.6″", "东经112度31分45.6秒", "112°31'45.6\"E", "北纬33°02′", "W112°31′45″",
+             "112°60′00″", "112°31.5′10″"]
+    value, reason = parse_coordinates(cells, axis="lon")
+    expected = [112 + 31 / 60 + 45.6 / 3600] * 3
+    assert value[:3].tolist() == expected and np.isnan(value[3])  # 北纬 in a lon column
+    assert value[4] == -(112 + 31 / 60 + 45 / 3600)
+    assert reason[5] == "分/秒超出 0–60 / minutes or seconds out of range"
+    assert reason[6].startswith("无法解析坐标")

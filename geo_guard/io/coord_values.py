@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from geo_guard._errors import OptionError, one_line
 from geo_guard.io.arrow_text import text_array
+from geo_guard.io.coord_dms import read_dms
 
 logger = logging.getLogger(__name__)
 
@@ -292,8 +293,15 @@ def _parse_array(values: Sequence[Any] | pd.Series | np.ndarray) -> _Parsed:
         cast = pc.cast(pc.if_else(numeric, text, pa.scalar(None, text.type)), pa.float64())
         value = np.array(cast.to_numpy(zero_copy_only=False), dtype=np.float64, copy=True)
         left = np.flatnonzero(~np.isfinite(value))
-        objects = np.array(text.take(pa.array(left)).to_pylist(), dtype=object)
         parsed.value[:] = value
+        rest = text.take(pa.array(left))
+        if len(left):  # the common DMS spellings as a column too (coord_dms)
+            dms = read_dms(rest)
+            done = left[dms.matched]
+            parsed.value[done], parsed.hemi[done] = dms.value[dms.matched], dms.hemi[dms.matched]
+            plain[done] = False
+            left, rest = left[~dms.matched], rest.filter(pa.array(~dms.matched))
+        objects = np.array(rest.to_pylist(), dtype=object)
         return _parse_leftovers(parsed, left, objects)
     if kind in "iuf":
         # A writable copy: with copy-on-write, to_numpy may hand out a read-only view.
