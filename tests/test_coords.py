@@ -878,12 +878,17 @@ _DMS_PIECES = st.tuples(
 )
 
 
+# Full-width digits, point and signs, with a few things that make a cell no number.
+_WIDE_PIECES = [*"０１２３４５６７８９．－＋ｅ e.-,，", "１１２", "３３．５"]
+_WIDE = st.lists(st.sampled_from(_WIDE_PIECES), min_size=1, max_size=8).map("".join)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_DMS_PIECES, min_size=1, max_size=20))
-def test_dms_read_as_a_column_is_what_the_cell_parser_reads(pieces: list[tuple]) -> None:
-    """The column path (coord_dms for the common spellings) gives, cell for cell, the
-    value, reason, hemisphere mark, plain flag and note the one-cell parser gives."""
-    cells = ["".join(p) for p in pieces]
+@given(st.lists(st.one_of(_DMS_PIECES.map("".join), _WIDE), min_size=1, max_size=20))
+def test_typed_cells_read_as_a_column_are_what_the_cell_parser_reads(cells: list[str]
+                                                                      ) -> None:
+    """The column path (coord_typed for DMS and full-width digits) gives, cell for cell,
+    the value, reason, hemisphere mark, plain flag and note the one-cell parser gives."""
     column = _parse_array(pd.Series(cells, dtype="str"))
     for i, cell in enumerate(cells):
         one = _parse_scalar(cell)

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from geo_guard._errors import OptionError, one_line
 from geo_guard.io.arrow_text import text_array
-from geo_guard.io.coord_dms import read_dms
+from geo_guard.io.coord_typed import read_typed
 
 logger = logging.getLogger(__name__)
 
@@ -295,12 +295,12 @@ def _parse_array(values: Sequence[Any] | pd.Series | np.ndarray) -> _Parsed:
         left = np.flatnonzero(~np.isfinite(value))
         parsed.value[:] = value
         rest = text.take(pa.array(left))
-        if len(left):  # the common DMS spellings as a column too (coord_dms)
-            dms = read_dms(rest)
-            done = left[dms.matched]
-            parsed.value[done], parsed.hemi[done] = dms.value[dms.matched], dms.hemi[dms.matched]
-            plain[done] = False
-            left, rest = left[~dms.matched], rest.filter(pa.array(~dms.matched))
+        if len(left):  # DMS and full-width digits as a column too (coord_typed)
+            typed = read_typed(rest)
+            done, read = left[typed.matched], typed.matched
+            parsed.value[done], parsed.hemi[done] = typed.value[read], typed.hemi[read]
+            plain[done] = typed.plain[read]
+            left, rest = left[~read], rest.filter(pa.array(~read))
         objects = np.array(rest.to_pylist(), dtype=object)
         return _parse_leftovers(parsed, left, objects)
     if kind in "iuf":
