@@ -121,6 +121,32 @@ def test_given_zone_polygons_are_measured_to_their_lines(straight_canal: Canal) 
     assert no_edge["edge_distance_m"].isna().all()
 
 
+def test_given_zone_polygons_distances_are_plain_shapely_distances(bent_canal: Canal) -> None:
+    """Many points around a bent canal with a 50° turn, measured to given zone polygons:
+    each distance is GEOS's distance from the point to the outline of the levels up to
+    its own (to the outermost outline outside every zone), and to the management edge."""
+    zones = build_zones(bent_canal, uniform_rules(edge=20, first=50, second=150),
+                        crs=bent_canal.metric_crs)
+    rng = np.random.default_rng(5)
+    xmin, ymin, xmax, ymax = zones.total_bounds
+    xy = np.column_stack([rng.uniform(xmin - 300, xmax + 300, 3000),
+                          rng.uniform(ymin - 300, ymax + 300, 3000)])
+    xy = np.vstack([xy, shapely.get_coordinates(zones.geometry.values)[::7]])  # on vertices
+    table = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})
+    out = classify(table, bent_canal, zones=zones, crs=bent_canal.metric_crs)
+    points = shapely.points(out["lon"], out["lat"])  # where classify placed them, back in metres
+    points = gpd.GeoSeries(points, crs=4326).to_crs(bent_canal.metric_crs).values
+    outline = {level: shapely.union_all(zones.geometry[zones["zone_level"] <= level].values
+                                        ).boundary for level in (0, 1, 2)}
+    outline[9] = outline[2]
+    expected_zone = [shapely.distance(p, outline[int(lvl)])
+                     for p, lvl in zip(points, out["zone_level"], strict=True)]
+    expected_edge = shapely.distance(points, outline[0])
+    assert out["zone_boundary_m"].to_numpy() == pytest.approx(expected_zone, abs=1e-6)
+    assert out["edge_distance_m"].to_numpy() == pytest.approx(expected_edge, abs=1e-6)
+    assert set(out["zone_level"]) == {0, 1, 2, 9}
+
+
 def test_a_polygon_source_measures_from_where_it_comes_nearest(straight_canal: Canal) -> None:
     rules = uniform_rules(edge=20, first=50, second=150)
     farm = gpd.GeoDataFrame({"名称": ["猪场"]}, geometry=[box(X0 + 900, Y0 + 100,

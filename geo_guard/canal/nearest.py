@@ -56,10 +56,49 @@ def nearest_edges(
     -------
     ndarray of int64
     """
+    return nearest_segments(vertices[:-1], vertices[1:], tree, x, y, cell_m)[0]
+
+
+def nearest_segments(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    tree: shapely.STRtree,
+    x: np.ndarray,
+    y: np.ndarray,
+    cell_m: float = CELL_M,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest of any set of segments (``starts[i] -> ends[i]``) for each point, and its
+    distance: the boundaries of zone polygons as well as a polyline's edges.
+
+    Parameters
+    ----------
+    starts, ends : ndarray of shape (n, 2)
+        Segment end points.
+    tree : shapely.STRtree
+        Tree over the n segments as 2-point LineStrings, in the same order.
+    x, y : ndarray
+        Point coordinates; non-finite ones get ``-1`` and NaN.
+    cell_m : float
+        Cell size.
+
+    Returns
+    -------
+    index : ndarray of int64
+    distance : ndarray of float
+
+    Examples
+    --------
+    >>> starts, ends = np.array([[0.0, 0.0], [5.0, 5.0]]), np.array([[10.0, 0.0], [5.0, 9.0]])
+    >>> tree = shapely.STRtree(shapely.linestrings(np.stack([starts, ends], axis=1)))
+    >>> index, distance = nearest_segments(starts, ends, tree, np.array([5.0]), np.array([3.0]))
+    >>> index.tolist(), distance.tolist()
+    ([1], [2.0])
+    """
     out = np.full(len(x), -1, dtype=np.int64)
+    out_distance = np.full(len(x), np.nan)
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    if len(ok) == 0:
-        return out
+    if len(ok) == 0 or len(starts) == 0:
+        return out, out_distance
     px, py = x[ok], y[ok]
     x0, y0 = px.min(), py.min()
     ix = np.floor((px - x0) / cell_m).astype(np.int64)
@@ -74,16 +113,17 @@ def nearest_edges(
     # Each cell's candidates sorted by distance from its centre: a point can stop at the
     # first candidate whose distance from the centre, less the point's own offset from
     # the centre, exceeds the best distance found so far.
-    centre_distance = _distance2(vertices, edge_of_pair, cx[cell_of_pair], cy[cell_of_pair]) ** 0.5
+    centre_distance = _distance2(starts, ends, edge_of_pair, cx[cell_of_pair],
+                                 cy[cell_of_pair]) ** 0.5
     order = np.lexsort((centre_distance, cell_of_pair))
     edge_of_pair, centre_distance = edge_of_pair[order], centre_distance[order]
     counts = np.bincount(cell_of_pair, minlength=len(keys))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    starts_at = np.concatenate([[0], np.cumsum(counts)[:-1]])
 
-    first = starts[cell]
+    first = starts_at[cell]
     offset = np.hypot(px - cx[cell], py - cy[cell])
     best_edge = edge_of_pair[first]
-    best = _distance2(vertices, best_edge, px, py) ** 0.5
+    best = _distance2(starts, ends, best_edge, px, py) ** 0.5
     active = np.flatnonzero(counts[cell] > 1)
     k = 1
     while len(active):
@@ -91,9 +131,9 @@ def nearest_edges(
         alive = centre_distance[pair] - offset[active] <= best[active]
         active, pair = active[alive], pair[alive]
         edge = edge_of_pair[pair]
-        d = _distance2(vertices, edge, px[active], py[active]) ** 0.5
-        # Ties (a point nearest to a shared vertex) go to the upstream edge, whatever order
-        # the candidates came in.
+        d = _distance2(starts, ends, edge, px[active], py[active]) ** 0.5
+        # Ties (a point nearest to a shared vertex) go to the lower index (the upstream
+        # edge of a polyline), whatever order the candidates came in.
         better = (d < best[active] - TIE_M) | (
             (d <= best[active] + TIE_M) & (edge < best_edge[active])
         )
@@ -101,16 +141,20 @@ def nearest_edges(
         best_edge[active[better]] = edge[better]
         k += 1
         active = active[counts[cell[active]] > k]
-    result = best_edge
-    out[ok] = result
-    return out
+    out[ok] = best_edge
+    out_distance[ok] = best
+    return out, out_distance
 
 
-def _distance2(vertices: np.ndarray, edge: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Squared distance from points to the given edges."""
-    ax, ay = vertices[edge, 0], vertices[edge, 1]
-    dx, dy = vertices[edge + 1, 0] - ax, vertices[edge + 1, 1] - ay
+def _distance2(starts: np.ndarray, ends: np.ndarray, edge: np.ndarray, x: np.ndarray,
+               y: np.ndarray) -> np.ndarray:
+    """Squared distance from points to the given segments."""
+    ax, ay = starts[edge, 0], starts[edge, 1]
+    dx, dy = ends[edge, 0] - ax, ends[edge, 1] - ay
     px, py = x - ax, y - ay
-    t = np.clip((px * dx + py * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+    # A segment of zero length (a repeated vertex) is its start point.
+    length2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(length2 > 0, np.clip((px * dx + py * dy) / length2, 0.0, 1.0), 0.0)
     ex, ey = px - t * dx, py - t * dy
     return ex * ex + ey * ey
