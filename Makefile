@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_canal_join.py
 	$(PY) bench/bench_route.py
 	$(PY) bench/bench_scale.py
+	$(PY) bench/bench_maps.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import SAMPLE, peak_rss, timed
+from _common import SAMPLE, machine, peak_rss, timed
 
 from geo_guard import Canal, build_zones, load_rules
 from geo_guard.classification.core import classify
@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip plain folium")
     parser.add_argument("--no-browser", action="store_true", help="skip opening in Chromium")
     args = parser.parse_args()
+    print(f"machine   : {machine()}")
 
     canal = Canal.from_file(SAMPLE / "canal.geojson")
     rules = load_rules(SAMPLE / "zone_rules.example.toml")
