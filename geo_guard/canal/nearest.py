@@ -99,13 +99,9 @@ def nearest_segments(
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     if len(ok) == 0 or len(starts) == 0:
         return out, out_distance
+    segments = _Segments(starts, ends)
     px, py = x[ok], y[ok]
-    x0, y0 = px.min(), py.min()
-    ix = np.floor((px - x0) / cell_m).astype(np.int64)
-    iy = np.floor((py - y0) / cell_m).astype(np.int64)
-    keys, cell = np.unique(ix * (int(iy.max()) + 1) + iy, return_inverse=True)
-    cx = x0 + (keys // (int(iy.max()) + 1) + 0.5) * cell_m
-    cy = y0 + (keys % (int(iy.max()) + 1) + 0.5) * cell_m
+    keys, cell, cx, cy = _cells(px, py, cell_m)
     centres = shapely.points(cx, cy)
     _, nearest_distance = tree.query_nearest(centres, return_distance=True, all_matches=False)
     reach = nearest_distance + np.sqrt(2.0) * cell_m + 1e-6
@@ -113,8 +109,8 @@ def nearest_segments(
     # Each cell's candidates sorted by distance from its centre: a point can stop at the
     # first candidate whose distance from the centre, less the point's own offset from
     # the centre, exceeds the best distance found so far.
-    centre_distance = _distance2(starts, ends, edge_of_pair, cx[cell_of_pair],
-                                 cy[cell_of_pair]) ** 0.5
+    centre_distance = segments.distance2(edge_of_pair, cx[cell_of_pair],
+                                         cy[cell_of_pair]) ** 0.5
     order = np.lexsort((centre_distance, cell_of_pair))
     edge_of_pair, centre_distance = edge_of_pair[order], centre_distance[order]
     counts = np.bincount(cell_of_pair, minlength=len(keys))
@@ -123,15 +119,16 @@ def nearest_segments(
     first = starts_at[cell]
     offset = np.hypot(px - cx[cell], py - cy[cell])
     best_edge = edge_of_pair[first]
-    best = _distance2(starts, ends, best_edge, px, py) ** 0.5
+    best = segments.distance2(best_edge, px, py) ** 0.5
     active = np.flatnonzero(counts[cell] > 1)
     k = 1
     while len(active):
         pair = first[active] + k
-        alive = centre_distance[pair] - offset[active] <= best[active]
+        # TIE_M: a candidate as near as the best (a shared vertex) is still looked at.
+        alive = centre_distance[pair] - offset[active] <= best[active] + TIE_M
         active, pair = active[alive], pair[alive]
         edge = edge_of_pair[pair]
-        d = _distance2(starts, ends, edge, px[active], py[active]) ** 0.5
+        d = segments.distance2(edge, px[active], py[active]) ** 0.5
         # Ties (a point nearest to a shared vertex) go to the lower index (the upstream
         # edge of a polyline), whatever order the candidates came in.
         better = (d < best[active] - TIE_M) | (
@@ -146,15 +143,48 @@ def nearest_segments(
     return out, out_distance
 
 
-def _distance2(starts: np.ndarray, ends: np.ndarray, edge: np.ndarray, x: np.ndarray,
-               y: np.ndarray) -> np.ndarray:
-    """Squared distance from points to the given segments."""
-    ax, ay = starts[edge, 0], starts[edge, 1]
-    dx, dy = ends[edge, 0] - ax, ends[edge, 1] - ay
-    px, py = x - ax, y - ay
-    # A segment of zero length (a repeated vertex) is its start point.
-    length2 = dx * dx + dy * dy
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(length2 > 0, np.clip((px * dx + py * dy) / length2, 0.0, 1.0), 0.0)
-    ex, ey = px - t * dx, py - t * dy
-    return ex * ex + ey * ey
+def _cells(px: np.ndarray, py: np.ndarray, cell_m: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The occupied cells of the points: their keys (sorted), each point's cell, and the
+    cells' centres."""
+    x0, y0 = px.min(), py.min()
+    ix = np.floor((px - x0) / cell_m).astype(np.int64)
+    iy = np.floor((py - y0) / cell_m).astype(np.int64)
+    rows = int(iy.max()) + 1
+    key = ix * rows + iy
+    size = int(ix.max()) * rows + rows
+    if size <= 8 * len(key) + (1 << 20):
+        # A table over every possible cell: linear time, where np.unique sorts a million
+        # keys (0.2 s).
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        keys = np.flatnonzero(present)
+        rank = np.cumsum(present) - 1
+        cell = rank[key]
+    else:  # points spread far apart: most cells empty
+        keys, cell = np.unique(key, return_inverse=True)
+    cx = x0 + (keys // rows + 0.5) * cell_m
+    cy = y0 + (keys % rows + 0.5) * cell_m
+    return keys, cell, cx, cy
+
+
+class _Segments:
+    """Segments as contiguous columns, for squared distances from points to chosen ones."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.ax = np.ascontiguousarray(starts[:, 0], dtype=np.float64)
+        self.ay = np.ascontiguousarray(starts[:, 1], dtype=np.float64)
+        self.dx = ends[:, 0] - self.ax
+        self.dy = ends[:, 1] - self.ay
+        length2 = self.dx * self.dx + self.dy * self.dy
+        # A segment of zero length (a repeated vertex) is its start point: dx = dy = 0,
+        # so dividing by 1 puts the foot there.
+        self.length2 = np.where(length2 > 0, length2, 1.0)
+
+    def distance2(self, edge: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Squared distance from each point to the segment ``edge`` of the same row."""
+        dx, dy = self.dx[edge], self.dy[edge]
+        px, py = x - self.ax[edge], y - self.ay[edge]
+        t = np.clip((px * dx + py * dy) / self.length2[edge], 0.0, 1.0)
+        ex, ey = px - t * dx, py - t * dy
+        return ex * ex + ey * ey
