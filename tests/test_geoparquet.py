@@ -88,3 +88,30 @@ def test_a_classification_without_geometry_gets_its_points_from_lon_lat(
     # The last row typed its latitude first, marked 北纬: swapped and placed.
     assert ours.crs.to_epsg() == 4326 and ours.geometry.isna().tolist() == [False, True,
                                                                              False, False]
+
+
+def test_only_columns_that_repeat_their_values_are_dictionary_encoded(tmp_path: Path) -> None:
+    """Zone, bank and the like get a dictionary; names, distances and points are written
+    plain (Arrow would build a dictionary for them and give up); the file reads back the
+    same, nested columns included."""
+    n = 3000
+    rng = np.random.default_rng(3)
+    frame = gpd.GeoDataFrame({
+        "名称": [f"养殖场{i}" for i in range(n)],
+        "bank": rng.choice(["左岸", "右岸"], n),
+        "zone_level": rng.integers(0, 3, n),
+        "distance_m": rng.uniform(0, 5000, n),
+        "tags": [[i % 3] for i in range(n)],
+    }, geometry=shapely.points(rng.uniform(112, 113, n), rng.uniform(32, 33, n)), crs=4326)
+    path = write_geoparquet(frame, tmp_path / "p.parquet")
+    meta = pq.ParquetFile(path).metadata
+    columns = [meta.row_group(0).column(i) for i in range(meta.num_columns)]
+    encoded = {c.path_in_schema.split(".")[0]: "RLE_DICTIONARY" in c.encodings
+               for c in columns}
+    assert encoded == {"名称": False, "bank": True, "zone_level": True, "distance_m": False,
+                       "tags": False, "geometry": False}
+    back = gpd.read_parquet(path)
+    pd.testing.assert_frame_equal(pd.DataFrame(back.drop(columns=["geometry", "tags"])),
+                                  pd.DataFrame(frame.drop(columns=["geometry", "tags"])))
+    assert back["tags"].map(list).tolist() == frame["tags"].tolist()
+    assert back.geometry.equals(frame.geometry)
