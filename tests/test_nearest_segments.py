@@ -89,7 +89,11 @@ def test_points_spread_over_a_continent_use_the_sparse_cells() -> None:
     _check(starts, ends, tree, x, y)
 
 
-def test_one_point_and_one_segment() -> None:
-    starts, ends, tree = _segments(np.array([[0.0, 0.0], [10.0, 0.0]]))
+@pytest.mark.parametrize(("coords", "expected"), [
+    ([[0.0, 0.0], [10.0, 0.0]], 5.0),
+    ([[10.0, 0.0], [10.0, 0.0]], 5.0),  # a line of one repeated vertex: a point
+])
+def test_one_point_and_one_segment(coords: list, expected: float) -> None:
+    starts, ends, tree = _segments(np.array(coords))
     index, distance = nearest_segments(starts, ends, tree, np.array([13.0]), np.array([4.0]))
-    assert index.tolist() == [0] and distance.tolist() == [5.0]
+    assert index.tolist() == [0] and distance.tolist() == [expected]
