@@ -406,8 +406,10 @@ class Canal:
         x = np.atleast_1d(np.asarray(x, dtype=float)).ravel()
         y = np.atleast_1d(np.asarray(y, dtype=float)).ravel()
         tree = self._tree
-        edge = chunked(lambda xs, ys: nearest_edges(self._vertices, tree, xs, ys), x, y)
-        distance, measure, side, segment = self._project(x, y, edge)
+        # Projection in the same threads: element-wise numpy, a quarter of the time.
+        distance, measure, side, segment = chunked(
+            lambda xs, ys: self._project(xs, ys, nearest_edges(self._vertices, tree, xs, ys)),
+            x, y)
         return CanalLocation(
             distance_m=distance,
             measure_m=measure,
