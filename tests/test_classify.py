@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -374,3 +375,37 @@ def test_zone_levels_read_numbers_and_names_under_any_header() -> None:
     assert zone_levels(pd.DataFrame({"zone": ["一级保护区", "管理范围"]})).tolist() == [1, 0]
     with pytest.raises(InputFileError, match=r"rows \[1\]"):
         zone_levels(pd.DataFrame({"zone_level": [1, 7]}))
+
+
+class _NoThreads:
+    """A ThreadPoolExecutor that refuses to start: any thread pool fails the test."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a thread pool was started")
+
+
+def _large_table(straight_canal: Canal, rows: int = 120_000) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    x = X0 + rng.uniform(-500, 3500, rows)
+    y = Y0 + rng.uniform(-800, 800, rows)
+    lon, lat = pyproj.Transformer.from_crs(straight_canal.metric_crs, 4326,
+                                           always_xy=True).transform(x, y)
+    return pd.DataFrame({"经度": [f"{v:.7f}" for v in lon], "纬度": [f"{v:.7f}" for v in lat]})
+
+
+def test_one_thread_when_omp_num_threads_says_so(straight_canal: Canal,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """dask workers set OMP_NUM_THREADS=1 (one task per core already): classify then
+    starts no thread of its own, and a large table still gets the threaded results."""
+    import geo_guard._parallel as parallel
+
+    table = _large_table(straight_canal)
+    threaded = classify(table, straight_canal, uniform_rules(), geometry=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setattr(parallel, "ThreadPoolExecutor", _NoThreads)
+    alone = classify(table, straight_canal, uniform_rules(), geometry=False)
+    pd.testing.assert_frame_equal(alone, threaded)
+    if len(os.sched_getaffinity(0)) > 1:  # the stub does catch a pool where one is allowed
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        with pytest.raises(AssertionError, match="thread pool"):
+            classify(table, straight_canal, uniform_rules(), geometry=False)

@@ -45,7 +45,7 @@ import pyproj
 import shapely
 
 from geo_guard._errors import InputFileError
-from geo_guard._parallel import MIN_CHUNK, chunked, gc_paused, ordered_map
+from geo_guard._parallel import MIN_CHUNK, chunked, gc_paused, ordered_map, workers
 from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.canal.stakes import format_stakes
@@ -315,7 +315,7 @@ def classify(
     # copy=False: each column stays its own array (stacking the floats into one block
     # would copy them, and geopandas copies a plain frame unless told not to).
     # Columns side by side: Arrow's take releases the GIL while pandas hashes the others.
-    threads = 2 if len(out) >= MIN_CHUNK else 1
+    threads = min(2, workers()) if len(out) >= MIN_CHUNK else 1
     columns = ordered_map(_pandas_column, list(added.values()), threads=threads)
     new = pd.DataFrame(dict(zip(added, columns, strict=True)), index=out.index, copy=False)
     crs_out = getattr(out, "crs", None)

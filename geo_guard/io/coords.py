@@ -36,7 +36,7 @@ import pyproj
 from numpy.typing import NDArray
 
 from geo_guard._errors import CRSError, one_line
-from geo_guard._parallel import MIN_CHUNK, ordered_map
+from geo_guard._parallel import MIN_CHUNK, ordered_map, workers
 from geo_guard.crs import InputCRS, parse_crs, to_wgs84_xy
 from geo_guard.io.coord_headers import _combined_column, _split_pairs, find_coordinate_columns
 from geo_guard.io.coord_values import (
@@ -373,7 +373,7 @@ def coordinates_from_table(
         lon_values, lat_values = _column_values(df, lon_name), _column_values(df, lat_name)
     in_crs = parse_crs(crs)
     # The two columns side by side: Arrow's kernels release the GIL.
-    threads = 2 if len(df) >= MIN_CHUNK else 1
+    threads = min(2, workers()) if len(df) >= MIN_CHUNK else 1
     px, py = ordered_map(_parse_array, [lon_values, lat_values], threads=threads)
     n = len(df)
     rows = _Rows(n)
