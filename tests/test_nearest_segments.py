@@ -97,3 +97,15 @@ def test_one_point_and_one_segment(coords: list, expected: float) -> None:
     starts, ends, tree = _segments(np.array(coords))
     index, distance = nearest_segments(starts, ends, tree, np.array([13.0]), np.array([4.0]))
     assert index.tolist() == [0] and distance.tolist() == [expected]
+
+
+def test_many_cells_queried_in_two_halves() -> None:
+    """Enough occupied cells that the tree is queried for two halves of them side by
+    side: each half's cell numbers must land on its own cells."""
+    rng = np.random.default_rng(11)
+    coords = _zigzag(rng, 80)
+    starts, ends, tree = _segments(coords)
+    lo, hi = coords.min(axis=0) - 2000, coords.max(axis=0) + 2000
+    x = rng.uniform(lo[0], hi[0], 10_000)
+    y = rng.uniform(lo[1], hi[1], 10_000)
+    _check(starts, ends, tree, x, y, cell_m=20.0)

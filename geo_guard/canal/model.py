@@ -405,11 +405,9 @@ class Canal:
         """
         x = np.atleast_1d(np.asarray(x, dtype=float)).ravel()
         y = np.atleast_1d(np.asarray(y, dtype=float)).ravel()
-        tree = self._tree
-        # Projection in the same threads: element-wise numpy, a quarter of the time.
-        distance, measure, side, segment = chunked(
-            lambda xs, ys: self._project(xs, ys, nearest_edges(self._vertices, tree, xs, ys)),
-            x, y)
+        edge = nearest_edges(self._vertices, self._tree, x, y)  # threaded inside
+        # Projection in threads too: element-wise numpy, a quarter of the time.
+        distance, measure, side, segment = chunked(self._project, x, y, edge)
         return CanalLocation(
             distance_m=distance,
             measure_m=measure,

@@ -21,8 +21,12 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import shapely
+
+from geo_guard._parallel import chunked, ordered_map
 
 #: Cell size in metres: small enough that few edges compete in a cell, large enough that a
 #: million points near a canal fall into tens of thousands of cells, not a million.
@@ -30,6 +34,9 @@ CELL_M = 250.0
 
 #: Distances closer than this count as equal.
 TIE_M = 1e-9
+
+#: Below this many occupied cells the tree is queried in one go.
+_MIN_CELLS = 2_000
 
 
 def nearest_edges(
@@ -101,22 +108,62 @@ def nearest_segments(
         return out, out_distance
     segments = _Segments(starts, ends)
     px, py = x[ok], y[ok]
-    keys, cell, cx, cy = _cells(px, py, cell_m)
-    centres = shapely.points(cx, cy)
-    _, nearest_distance = tree.query_nearest(centres, return_distance=True, all_matches=False)
-    reach = nearest_distance + np.sqrt(2.0) * cell_m + 1e-6
-    cell_of_pair, edge_of_pair = tree.query(centres, predicate="dwithin", distance=reach)
-    # Each cell's candidates sorted by distance from its centre: a point can stop at the
-    # first candidate whose distance from the centre, less the point's own offset from
-    # the centre, exceeds the best distance found so far.
-    centre_distance = segments.distance2(edge_of_pair, cx[cell_of_pair],
-                                         cy[cell_of_pair]) ** 0.5
-    order = np.lexsort((centre_distance, cell_of_pair))
-    edge_of_pair, centre_distance = edge_of_pair[order], centre_distance[order]
-    counts = np.bincount(cell_of_pair, minlength=len(keys))
-    starts_at = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    cell, cx, cy = _cells(px, py, cell_m)
+    candidates = _Candidates.of_cells(segments, tree, cx, cy, cell_m)
+    # The cells and their candidates once, the points in threads (numpy and shapely
+    # release the GIL): split first, each thread would query the tree for the same cells.
+    out[ok], out_distance[ok] = chunked(
+        lambda xs, ys, cs: _search(segments, candidates, cx, cy, xs, ys, cs), px, py, cell)
+    return out, out_distance
 
-    first = starts_at[cell]
+
+class _Candidates:
+    """Each cell's candidate segments, nearest to the cell's centre first: the segments
+    ``edge[start[c] : start[c] + count[c]]`` at ``centre_distance[...]``."""
+
+    def __init__(self, edge: np.ndarray, centre_distance: np.ndarray, start: np.ndarray,
+                 count: np.ndarray) -> None:
+        self.edge, self.centre_distance = edge, centre_distance
+        self.start, self.count = start, count
+
+    @classmethod
+    def of_cells(cls, segments: _Segments, tree: shapely.STRtree, cx: np.ndarray,
+                 cy: np.ndarray, cell_m: float) -> _Candidates:
+        """Every segment within the centre's nearest distance plus the cell's diagonal."""
+
+        def query(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            centres = shapely.points(xs, ys)
+            _, nearest = tree.query_nearest(centres, return_distance=True, all_matches=False)
+            reach = nearest + np.sqrt(2.0) * cell_m + 1e-6
+            cell_of_pair, edge_of_pair = tree.query(centres, predicate="dwithin",
+                                                    distance=reach)
+            return cell_of_pair, edge_of_pair
+
+        # Two halves of the cells side by side; a half's cell numbers start at its start.
+        n = len(cx)
+        bounds = [0, n] if n < 2 * _MIN_CELLS else [0, n // 2, n]
+        parts = list(ordered_map(lambda ab: (ab[0], *query(cx[ab[0]:ab[1]], cy[ab[0]:ab[1]])),
+                                 list(itertools.pairwise(bounds))))
+        cell_of_pair = np.concatenate([start + cells for start, cells, _ in parts])
+        edge_of_pair = np.concatenate([edges for _, _, edges in parts])
+        # Each cell's candidates sorted by distance from its centre: a point can stop at
+        # the first candidate whose distance from the centre, less the point's own offset
+        # from the centre, exceeds the best distance found so far.
+        centre_distance = segments.distance2(edge_of_pair, cx[cell_of_pair],
+                                             cy[cell_of_pair]) ** 0.5
+        order = np.lexsort((centre_distance, cell_of_pair))
+        count = np.bincount(cell_of_pair, minlength=len(cx))
+        start = np.concatenate([[0], np.cumsum(count)[:-1]])
+        return cls(edge_of_pair[order], centre_distance[order], start, count)
+
+
+def _search(segments: _Segments, candidates: _Candidates, cx: np.ndarray, cy: np.ndarray,
+            px: np.ndarray, py: np.ndarray, cell: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's nearest segment among its cell's candidates, and its distance."""
+    edge_of_pair, centre_distance = candidates.edge, candidates.centre_distance
+    counts = candidates.count
+    first = candidates.start[cell]
     offset = np.hypot(px - cx[cell], py - cy[cell])
     best_edge = edge_of_pair[first]
     best = segments.distance2(best_edge, px, py) ** 0.5
@@ -138,15 +185,13 @@ def nearest_segments(
         best_edge[active[better]] = edge[better]
         k += 1
         active = active[counts[cell[active]] > k]
-    out[ok] = best_edge
-    out_distance[ok] = best
-    return out, out_distance
+    return best_edge, best
 
 
 def _cells(px: np.ndarray, py: np.ndarray, cell_m: float
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The occupied cells of the points: their keys (sorted), each point's cell, and the
-    cells' centres."""
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The occupied cells of the points: each point's cell (numbered in the order of the
+    cells' keys) and the cells' centres."""
     x0, y0 = px.min(), py.min()
     ix = np.floor((px - x0) / cell_m).astype(np.int64)
     iy = np.floor((py - y0) / cell_m).astype(np.int64)
@@ -165,7 +210,7 @@ def _cells(px: np.ndarray, py: np.ndarray, cell_m: float
         keys, cell = np.unique(key, return_inverse=True)
     cx = x0 + (keys // rows + 0.5) * cell_m
     cy = y0 + (keys % rows + 0.5) * cell_m
-    return keys, cell, cx, cy
+    return cell, cx, cy
 
 
 class _Segments:

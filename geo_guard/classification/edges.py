@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_guard._parallel import chunked
 from geo_guard.canal.nearest import nearest_segments
 from geo_guard.settings import BANK_LEFT, OUTSIDE_LEVEL
 
@@ -193,4 +192,4 @@ def distance_to_lines(lines: shapely.Geometry, x: np.ndarray, y: np.ndarray) -> 
     if len(starts) == 0:
         return np.full(len(x), np.nan)
     tree = shapely.STRtree(shapely.linestrings(np.stack([starts, ends], axis=1)))
-    return chunked(lambda xs, ys: nearest_segments(starts, ends, tree, xs, ys)[1], x, y)
+    return nearest_segments(starts, ends, tree, x, y)[1]
