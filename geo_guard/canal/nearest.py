@@ -77,6 +77,10 @@ def nearest_segments(
     """Nearest of any set of segments (``starts[i] -> ends[i]``) for each point, and its
     distance: the boundaries of zone polygons as well as a polyline's edges.
 
+    Large inputs run in threads (:func:`geo_guard._parallel.workers`, which
+    ``OMP_NUM_THREADS=1`` turns off): the tree is queried for two halves of the cells,
+    then the points are searched in chunks.
+
     Parameters
     ----------
     starts, ends : ndarray of shape (n, 2)
