@@ -441,3 +441,26 @@ def test_real_centerline_strips_partition_the_belt() -> None:
                                    shapely.union_all(repaired)).area
     assert (st["belt_m2"] - st["forest_m2"]).sum() == pytest.approx(open_area, rel=1e-7)
     assert result.gaps["uncovered_m2"].sum() <= open_area
+
+
+class _NoThreads:
+    """A ThreadPoolExecutor that refuses to start."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a thread pool was started")
+
+
+def test_one_thread_when_omp_num_threads_says_so(straight_canal: Canal,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dask worker (OMP_NUM_THREADS=1, one task per core already) runs the two banks
+    one after the other, with the same result as side by side."""
+    import geo_guard._parallel as parallel
+
+    trees = forest(left(0, 1500), left(1800, 3000), right(0, 2500))
+    both = analyse_corridor(straight_canal, corridor_rules(), trees)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setattr(parallel, "ThreadPoolExecutor", _NoThreads)
+    alone = analyse_corridor(straight_canal, corridor_rules(), trees)
+    pd.testing.assert_frame_equal(alone.stations, both.stations)
+    assert spans(alone.gaps) == spans(both.gaps) == [("左岸", 1500.0, 1800.0),
+                                                      ("右岸", 2500.0, 3000.0)]

@@ -547,7 +547,8 @@ def analyse_corridor(
 
     # The banks side by side, each dissolving its slabs on half the cores: while one
     # bank's numpy work holds the GIL, the other's dissolves keep a core busy.
-    done = dict(zip(BANK_SIGNS, ordered_map(one_bank, BANK_SIGNS, threads=2), strict=True))
+    done = dict(zip(BANK_SIGNS, ordered_map(one_bank, BANK_SIGNS, threads=min(2, workers())),
+                    strict=True))
     faces = {bank: part[0] for bank, part in done.items()}
     strips = [part[1] for part in done.values()]
     weak = [part[2] for part in done.values()]

@@ -30,7 +30,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-from geo_guard._parallel import ordered_map
+from geo_guard._parallel import ordered_map, workers
 from geo_guard.canal.geometry import polygonal
 from geo_guard.canal.model import Canal
 from geo_guard.zones.territory import distance_faces
@@ -227,7 +227,8 @@ def strip_faces(canal: Canal, limits: np.ndarray, breaks: np.ndarray, removed: A
         return _bank_faces(canal, one, bank, sign, breaks, cut, slab, removed)
 
     # The two banks side by side: GEOS nodes and polygonizes without the GIL.
-    parts = list(ordered_map(lambda bank: one_bank(*bank), ((0, 1), (1, -1)), threads=2))
+    parts = list(ordered_map(lambda bank: one_bank(*bank), ((0, 1), (1, -1)),
+                             threads=min(2, workers())))
     names = list(StripFaces.__dataclass_fields__)
     return StripFaces(*(np.concatenate([getattr(p, name) for p in parts]) for name in names))
 
